@@ -1,0 +1,3 @@
+"""Cadence: consent-first, adaptive marketing automation."""
+
+__version__ = "0.1.0"

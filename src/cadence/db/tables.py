@@ -1,0 +1,145 @@
+"""The schema, as SQLAlchemy Core tables (migrations are generated from these)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+from cadence.db.types import Id, Json, Millis
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("user_id", String(255), nullable=True, unique=True),
+    Column("email", String(320), nullable=True, index=True),
+    Column("traits", Json, nullable=False),
+    # trait name -> epoch ms of the event that last set it (older events never overwrite)
+    Column("trait_times", Json, nullable=False),
+    Column("created_at", Millis, nullable=False),
+    Column("updated_at", Millis, nullable=False),
+    Column("first_seen_at", Millis, nullable=True),
+    Column("last_seen_at", Millis, nullable=True),
+    Column("order_count", Integer, nullable=False, default=0),
+    Column("revenue_total", Float, nullable=False, default=0.0),
+    Column("first_order_at", Millis, nullable=True),
+    Column("last_order_at", Millis, nullable=True),
+    Column("last_response_at", Millis, nullable=True),
+    Column("has_preferences", Boolean, nullable=False, default=False),
+    Column("profile_level", Integer, nullable=False, default=0),
+    # set when this contact was merged into another; the row stays as a redirect
+    Column("merged_into", Id, nullable=True),
+)
+
+identities = Table(
+    "identities",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("value", String(320), primary_key=True),
+    Column("contact_id", ForeignKey("contacts.id"), nullable=False, index=True),
+    Column("created_at", Millis, nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("message_id", String(255), nullable=False, unique=True),
+    Column("contact_id", ForeignKey("contacts.id"), nullable=False, index=True),
+    Column("type", String(16), nullable=False),
+    Column("name", String(255), nullable=True),
+    Column("ts", Millis, nullable=False),
+    Column("received_at", Millis, nullable=False),
+    Column("properties", Json, nullable=False),
+    Column("context", Json, nullable=True),
+)
+Index("ix_events_name_ts", events.c.name, events.c.ts)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("group_id", String(255), nullable=False, unique=True),
+    Column("name", String(255), nullable=True),
+    Column("traits", Json, nullable=False),
+    Column("trait_times", Json, nullable=False),
+    Column("created_at", Millis, nullable=False),
+    Column("updated_at", Millis, nullable=False),
+)
+
+contact_accounts = Table(
+    "contact_accounts",
+    metadata,
+    Column("contact_id", ForeignKey("contacts.id"), primary_key=True),
+    Column("account_id", ForeignKey("accounts.id"), primary_key=True, index=True),
+    Column("is_primary", Boolean, nullable=False, default=False),
+    Column("linked_at", Millis, nullable=False),
+)
+
+merges = Table(
+    "merges",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("from_contact_id", Id, nullable=False, index=True),
+    Column("into_contact_id", Id, nullable=False, index=True),
+    Column("reason", String(255), nullable=False),
+    Column("message_id", String(255), nullable=True),
+    Column("at", Millis, nullable=False),
+)
+
+suppressions = Table(
+    "suppressions",
+    metadata,
+    Column("email_hash", String(64), primary_key=True),
+    Column("reason", String(32), nullable=False),
+    Column("created_at", Millis, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(255), nullable=False),
+    Column("prefix", String(16), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("scope", String(16), nullable=False),
+    Column("created_at", Millis, nullable=False),
+    Column("revoked_at", Millis, nullable=True),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("topic", String(64), nullable=False),
+    Column("contact_id", Id, nullable=True, index=True),
+    Column("payload", Json, nullable=False),
+    Column("created_at", Millis, nullable=False),
+    Column("published_at", Millis, nullable=True, index=True),
+)
