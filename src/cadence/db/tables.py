@@ -55,6 +55,14 @@ contacts = Table(
     Column("profile_level", Integer, nullable=False, default=0),
     # set when this contact was merged into another; the row stays as a redirect
     Column("merged_into", Id, nullable=True),
+    # lead management: decayed score stored as (score, score_as_of), see scoring/decay.py
+    Column("score", Float, nullable=False, default=0.0),
+    Column("score_as_of", Millis, nullable=True),
+    Column("band", Integer, nullable=False, default=5),
+    Column("fit", Float, nullable=False, default=0.0),
+    Column("grade", String(1), nullable=False, default="E"),
+    Column("lifecycle_stage", String(16), nullable=False, default="lead"),
+    Column("owner", String(255), nullable=True),
 )
 
 identities = Table(
@@ -142,4 +150,52 @@ outbox = Table(
     Column("payload", Json, nullable=False),
     Column("created_at", Millis, nullable=False),
     Column("published_at", Millis, nullable=True, index=True),
+)
+
+segments = Table(
+    "segments",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("key", String(128), nullable=False, unique=True),
+    Column("name", String(255), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("kind", String(16), nullable=False),  # dynamic | static
+    Column("condition", Json, nullable=True),
+    Column("created_at", Millis, nullable=False),
+    Column("updated_at", Millis, nullable=False),
+)
+
+segment_members = Table(
+    "segment_members",
+    metadata,
+    Column("segment_id", ForeignKey("segments.id"), primary_key=True),
+    Column("contact_id", ForeignKey("contacts.id"), primary_key=True, index=True),
+    Column("entered_at", Millis, nullable=False),
+    # when a time window in the condition may next change the answer
+    Column("next_check_at", Millis, nullable=True, index=True),
+)
+
+segment_history = Table(
+    "segment_history",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("segment_id", Id, nullable=False, index=True),
+    Column("contact_id", Id, nullable=False, index=True),
+    Column("action", String(8), nullable=False),  # entered | exited
+    Column("at", Millis, nullable=False),
+    Column("reason", Json, nullable=True),
+)
+
+consents = Table(
+    "consents",
+    metadata,
+    Column("contact_id", ForeignKey("contacts.id"), primary_key=True),
+    Column("channel", String(32), primary_key=True),
+    Column("topic", String(64), primary_key=True),  # "*" = all topics
+    Column("status", String(16), nullable=False),  # granted | withdrawn | pending | expired
+    Column("basis", String(32), nullable=True),
+    Column("frequency", String(16), nullable=True),
+    Column("paused_until", Millis, nullable=True),
+    Column("expires_at", Millis, nullable=True),
+    Column("updated_at", Millis, nullable=False),
 )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 00:37:23.302291
+Create Date: 2026-11-23 00:38:08.365102
 """
 
 from collections.abc import Sequence
@@ -97,6 +97,13 @@ def upgrade() -> None:
         sa.Column(
             "merged_into", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
+        sa.Column("score", sa.Float(), nullable=False),
+        sa.Column("score_as_of", cadence.db.types.Millis(), nullable=True),
+        sa.Column("band", sa.Integer(), nullable=False),
+        sa.Column("fit", sa.Float(), nullable=False),
+        sa.Column("grade", sa.String(length=1), nullable=False),
+        sa.Column("lifecycle_stage", sa.String(length=16), nullable=False),
+        sa.Column("owner", sa.String(length=255), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contacts")),
         sa.UniqueConstraint("user_id", name=op.f("uq_contacts_user_id")),
     )
@@ -162,11 +169,82 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_outbox_published_at"), ["published_at"], unique=False)
 
     op.create_table(
+        "segment_history",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "segment_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "contact_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("action", sa.String(length=8), nullable=False),
+        sa.Column("at", cadence.db.types.Millis(), nullable=False),
+        sa.Column(
+            "reason",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_segment_history")),
+    )
+    with op.batch_alter_table("segment_history", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_segment_history_contact_id"), ["contact_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_segment_history_segment_id"), ["segment_id"], unique=False
+        )
+
+    op.create_table(
+        "segments",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("key", sa.String(length=128), nullable=False),
+        sa.Column("name", sa.String(length=255), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column(
+            "condition",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("created_at", cadence.db.types.Millis(), nullable=False),
+        sa.Column("updated_at", cadence.db.types.Millis(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_segments")),
+        sa.UniqueConstraint("key", name=op.f("uq_segments_key")),
+    )
+    op.create_table(
         "suppressions",
         sa.Column("email_hash", sa.String(length=64), nullable=False),
         sa.Column("reason", sa.String(length=32), nullable=False),
         sa.Column("created_at", cadence.db.types.Millis(), nullable=False),
         sa.PrimaryKeyConstraint("email_hash", name=op.f("pk_suppressions")),
+    )
+    op.create_table(
+        "consents",
+        sa.Column(
+            "contact_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("channel", sa.String(length=32), nullable=False),
+        sa.Column("topic", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("basis", sa.String(length=32), nullable=True),
+        sa.Column("frequency", sa.String(length=16), nullable=True),
+        sa.Column("paused_until", cadence.db.types.Millis(), nullable=True),
+        sa.Column("expires_at", cadence.db.types.Millis(), nullable=True),
+        sa.Column("updated_at", cadence.db.types.Millis(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contact_id"], ["contacts.id"], name=op.f("fk_consents_contact_id_contacts")
+        ),
+        sa.PrimaryKeyConstraint("contact_id", "channel", "topic", name=op.f("pk_consents")),
     )
     op.create_table(
         "contact_accounts",
@@ -243,11 +321,42 @@ def upgrade() -> None:
     with op.batch_alter_table("identities", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_identities_contact_id"), ["contact_id"], unique=False)
 
+    op.create_table(
+        "segment_members",
+        sa.Column(
+            "segment_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "contact_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("entered_at", cadence.db.types.Millis(), nullable=False),
+        sa.Column("next_check_at", cadence.db.types.Millis(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["contact_id"], ["contacts.id"], name=op.f("fk_segment_members_contact_id_contacts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["segment_id"], ["segments.id"], name=op.f("fk_segment_members_segment_id_segments")
+        ),
+        sa.PrimaryKeyConstraint("segment_id", "contact_id", name=op.f("pk_segment_members")),
+    )
+    with op.batch_alter_table("segment_members", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_segment_members_contact_id"), ["contact_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_segment_members_next_check_at"), ["next_check_at"], unique=False
+        )
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("segment_members", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_segment_members_next_check_at"))
+        batch_op.drop_index(batch_op.f("ix_segment_members_contact_id"))
+
+    op.drop_table("segment_members")
     with op.batch_alter_table("identities", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_identities_contact_id"))
 
@@ -261,7 +370,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_contact_accounts_account_id"))
 
     op.drop_table("contact_accounts")
+    op.drop_table("consents")
     op.drop_table("suppressions")
+    op.drop_table("segments")
+    with op.batch_alter_table("segment_history", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_segment_history_segment_id"))
+        batch_op.drop_index(batch_op.f("ix_segment_history_contact_id"))
+
+    op.drop_table("segment_history")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_published_at"))
         batch_op.drop_index(batch_op.f("ix_outbox_contact_id"))
