@@ -11,6 +11,8 @@ import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from cadence.db import sqlite_functions
+
 
 def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
@@ -58,6 +60,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
+    sqlite_functions.register(dbapi_connection)
 
 
 def _sqlite_begin_immediate_if_asked(conn: Connection) -> None:

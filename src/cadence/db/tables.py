@@ -161,6 +161,8 @@ segments = Table(
     Column("description", Text, nullable=False, default=""),
     Column("kind", String(16), nullable=False),  # dynamic | static
     Column("condition", Json, nullable=True),
+    # "workspace" segments are owned by the applied workspace file; "api" ones by API calls
+    Column("managed_by", String(16), nullable=False, default="api"),
     Column("created_at", Millis, nullable=False),
     Column("updated_at", Millis, nullable=False),
 )
@@ -198,4 +200,15 @@ consents = Table(
     Column("paused_until", Millis, nullable=True),
     Column("expires_at", Millis, nullable=True),
     Column("updated_at", Millis, nullable=False),
+)
+
+# Work that falls due by time alone: a segment re-check when a window closes, a band change
+# when a decaying score crosses a threshold. The scheduler takes only what is due.
+schedule = Table(
+    "schedule",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("ref_id", Id, primary_key=True),
+    Column("contact_id", Id, primary_key=True),
+    Column("due_at", Millis, nullable=False, index=True),
 )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 00:38:08.365102
+Create Date: 2026-11-23 01:06:50.877911
 """
 
 from collections.abc import Sequence
@@ -169,6 +169,19 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_outbox_published_at"), ["published_at"], unique=False)
 
     op.create_table(
+        "schedule",
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("ref_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "contact_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("due_at", cadence.db.types.Millis(), nullable=False),
+        sa.PrimaryKeyConstraint("kind", "ref_id", "contact_id", name=op.f("pk_schedule")),
+    )
+    with op.batch_alter_table("schedule", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_schedule_due_at"), ["due_at"], unique=False)
+
+    op.create_table(
         "segment_history",
         sa.Column(
             "id",
@@ -216,6 +229,7 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=True,
         ),
+        sa.Column("managed_by", sa.String(length=16), nullable=False),
         sa.Column("created_at", cadence.db.types.Millis(), nullable=False),
         sa.Column("updated_at", cadence.db.types.Millis(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_segments")),
@@ -378,6 +392,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_segment_history_contact_id"))
 
     op.drop_table("segment_history")
+    with op.batch_alter_table("schedule", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_schedule_due_at"))
+
+    op.drop_table("schedule")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_published_at"))
         batch_op.drop_index(batch_op.f("ix_outbox_contact_id"))

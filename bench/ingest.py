@@ -1,0 +1,128 @@
+"""Ingestion throughput: in-process (service on the batch path) and over HTTP /v1/batch."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+from bench.loadgen import post_all
+from bench.workload import batches
+from cadence import pipeline
+from cadence.db.engine import make_engine, unit_of_work
+from cadence.db.migrate import upgrade
+from cadence.events.spec import parse_message
+from cadence.runtime import now_millis
+
+WRITE_KEY = "cad_w_bench-write-key-0123456789abcdefghijkl"
+
+
+def in_process(url: str, *, events: int, contacts: int, group: int) -> dict[str, Any]:
+    """Parse and ingest 100-event batches, committing every ``group`` batches (group commit)."""
+    engine = make_engine(url)
+    upgrade(engine)
+    work = batches(count=events, contacts=contacts, size=100, tag=f"ip{group}")
+    started = time.perf_counter()
+    for start in range(0, len(work), group):
+        received = now_millis()
+        parsed = []
+        for chunk in work[start : start + group]:
+            for index, message in enumerate(chunk):
+                event = parse_message(message, where=f"batch[{index}]", received_at=received)
+                assert not isinstance(event, list), event
+                parsed.append(event)
+        with unit_of_work(engine) as uow:
+            pipeline.process(uow, parsed, now=received)
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    return {"events": events, "seconds": elapsed, "events_per_s": events / elapsed}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _peak_rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def over_http(url: str, *, events: int, contacts: int, concurrency: int) -> dict[str, Any]:
+    """Serve Cadence with uvicorn in its own process and post 100-event batches concurrently."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "CADENCE_DATABASE_URL": url,
+        "CADENCE_BOOTSTRAP_WRITE_KEY": WRITE_KEY,
+        "CADENCE_PORT": str(port),
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "cadence.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):  # wait for the server to answer its health check
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        bodies = [
+            orjson.dumps({"batch": chunk})
+            for chunk in batches(count=events, contacts=contacts, size=100, tag="http")
+        ]
+        started = time.perf_counter()
+        answered = asyncio.run(
+            post_all(
+                host="127.0.0.1",
+                port=port,
+                path="/v1/batch",
+                bodies=bodies,
+                user=WRITE_KEY,
+                concurrency=concurrency,
+            )
+        )
+        elapsed = time.perf_counter() - started
+        assert answered == len(bodies)
+        peak = _peak_rss_kb(server.pid)
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=60)
+    return {
+        "events": events,
+        "seconds": elapsed,
+        "events_per_s": events / elapsed,
+        "server_peak_rss_mb": peak / 1024,
+    }
+
+
+def fresh_sqlite() -> tuple[str, Path]:
+    folder = Path(tempfile.mkdtemp(prefix="cadence-bench-"))
+    return f"sqlite:///{folder / 'bench.db'}", folder
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cleanup(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)

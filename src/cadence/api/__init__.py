@@ -1,0 +1,1 @@
+"""HTTP: the Segment-compatible tracking API and the REST API (thin routes over services)."""

@@ -1,0 +1,74 @@
+"""The ASGI application: built from settings, nothing created at import time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from cadence import __version__, pipeline, scheduler
+from cadence.api import accounts as accounts_routes
+from cadence.api import contacts as contact_routes
+from cadence.api import errors, tracking
+from cadence.api import imports as import_routes
+from cadence.api import segments as segment_routes
+from cadence.api import workspace as workspace_routes
+from cadence.config import Settings
+from cadence.events.committer import GroupCommitter
+from cadence.runtime import bootstrap_keys, now_millis, open_database, secret_key
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = open_database(settings)
+        app.state.engine = engine
+        app.state.secret_key = secret_key(engine, settings)
+        bootstrap_keys(engine, settings)
+        committer = GroupCommitter(
+            engine=engine,
+            pipeline=pipeline.process,
+            clock=now_millis,
+            max_events=settings.ingest_max_group,
+        )
+        app.state.committer = committer
+        committer.start()
+        background = None
+        if settings.run_scheduler:
+            background = asyncio.get_running_loop().create_task(
+                scheduler.run_forever(engine, clock=now_millis)
+            )
+        try:
+            yield
+        finally:
+            if background is not None:
+                background.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await background
+            await committer.stop()
+            engine.dispose()
+
+    app = FastAPI(
+        title="Cadence",
+        version=__version__,
+        summary="Consent-first, adaptive marketing automation",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.key_cache = {}
+    errors.install(app)
+    app.include_router(tracking.router)
+    app.include_router(contact_routes.router)
+    app.include_router(accounts_routes.router)
+    app.include_router(import_routes.router)
+    app.include_router(segment_routes.router)
+    app.include_router(workspace_routes.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

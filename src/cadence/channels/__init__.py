@@ -1,0 +1,1 @@
+"""Delivery channels and the parsing of what comes back from them."""

@@ -1,0 +1,253 @@
+"""The ``cadence`` command line."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from datetime import UTC, datetime
+from io import BufferedReader
+from pathlib import Path
+from typing import Annotated, cast
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from cadence import pipeline
+from cadence.config import Settings, load_settings
+from cadence.db.engine import unit_of_work
+from cadence.db.migrate import current_revision, upgrade
+from cadence.errors import InputError
+from cadence.runtime import database, now_millis
+from cadence.security.keys import SCOPES, create_key, list_keys
+
+app = typer.Typer(
+    help="Cadence: consent-first, adaptive marketing automation.", no_args_is_help=True
+)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+import_app = typer.Typer(help="Bulk imports.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+app.add_typer(db_app, name="db")
+app.add_typer(import_app, name="import")
+console = Console()
+errors = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    return load_settings(os.environ)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="interface to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="port to listen on")] = None,
+) -> None:
+    """Upgrade the database and serve the API and web pages."""
+    import uvicorn
+
+    from cadence.api.app import create_app
+
+    settings = _settings()
+    if host:
+        settings.host = host
+    if port:
+        settings.port = port
+    console.print(
+        f"Cadence on [bold]{settings.public_url}[/] (API docs at {settings.public_url}/docs)"
+    )
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+@app.command()
+def worker() -> None:
+    """Run due work (segment re-checks, ...) until stopped; several may run on PostgreSQL."""
+    import asyncio
+
+    from cadence import scheduler
+
+    with database(_settings()) as engine:
+        console.print("worker running; Ctrl-C to stop")
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(scheduler.run_forever(engine, clock=now_millis))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema to the current version."""
+    with database(_settings(), migrate=False) as engine:
+        upgrade(engine)
+        console.print(f"database at revision {current_revision(engine)}")
+
+
+@keys_app.command("create")
+def keys_create(
+    scope: Annotated[str, typer.Option(help="admin (REST API) or write (tracking API)")],
+    name: Annotated[str, typer.Option(help="a label to recognise the key by")] = "",
+) -> None:
+    """Create an API key; it is shown once and stored hashed."""
+    if scope not in SCOPES:
+        errors.print(f"--scope must be one of: {', '.join(SCOPES)}")
+        raise typer.Exit(2)
+    with database(_settings()) as engine, unit_of_work(engine) as uow:
+        key, token = create_key(uow, scope=scope, name=name or f"{scope} key", now=now_millis())
+    console.print(f"{key.scope} key #{key.id} ({key.name}):")
+    typer.echo(token)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List active keys (their prefixes; the keys themselves are not stored)."""
+    with database(_settings()) as engine, unit_of_work(engine, write=False) as uow:
+        for key in list_keys(uow):
+            console.print(f"#{key.id}\t{key.scope}\t{key.prefix}…\t{key.name}")
+
+
+@import_app.command("contacts")
+def import_contacts_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    map_: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="COLUMN=trait, or COLUMN=- to skip; repeatable"),
+    ] = None,
+    errors_file: Annotated[
+        Path | None, typer.Option(help="write every bad row here as CSV")
+    ] = None,
+) -> None:
+    """Import contacts from a CSV file, reporting every bad row and keeping the rest."""
+    from cadence.events.csv_import import import_contacts
+
+    mapping = dict(item.split("=", 1) for item in map_ or [] if "=" in item)
+    size = file.stat().st_size
+    with (
+        database(_settings()) as engine,
+        file.open(encoding="utf-8-sig", newline="") as handle,
+        Progress(
+            TextColumn("[bold]importing"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%  {task.fields[rows]:,} rows"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as bar,
+    ):
+        task = bar.add_task("import", total=size, rows=0)
+
+        def progress(rows: int) -> None:
+            bar.update(task, completed=cast(BufferedReader, handle.buffer).tell(), rows=rows)
+
+        try:
+            report = import_contacts(
+                engine,
+                handle,
+                pipeline=pipeline.process,
+                now=now_millis,
+                mapping=mapping,
+                progress=progress,
+            )
+        except InputError as error:
+            errors.print(f"[red]refused:[/] {error.message}")
+            raise typer.Exit(2) from error
+    console.print(
+        f"{report.rows:,} rows: {report.imported:,} imported, {len(report.bad):,} rejected"
+    )
+    if errors_file is not None:
+        with errors_file.open("w") as out:
+            out.write("line,reason\n")
+            for bad in report.bad:
+                out.write(f'{bad.line},"{bad.reason.replace(chr(34), chr(39))}"\n')
+    else:
+        for bad in report.bad[:50]:
+            errors.print(f"line {bad.line}: {bad.reason}")
+        if len(report.bad) > 50:
+            errors.print(f"… {len(report.bad) - 50} more; use --errors-file to keep them all")
+
+
+config_app = typer.Typer(help="The workspace file.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+
+@app.command("apply")
+def apply_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="show what would change")] = False,
+) -> None:
+    """Apply a workspace file: validated whole, applied in one transaction, idempotent."""
+    from cadence.workspace import document, service
+
+    try:
+        workspace = document.read(document.load_text(file.read_text()))
+        with database(_settings()) as engine, unit_of_work(engine) as uow:
+            result = service.apply(uow, workspace, now=now_millis(), dry_run=dry_run)
+    except InputError as error:
+        for problem in error.errors:
+            errors.print(f"[red]{problem.field}[/]: {problem.message}")
+        raise typer.Exit(2) from error
+    verb = "would change" if dry_run else "changed"
+    console.print(f"{result.changes} definition(s) {verb}")
+    for label, keys in (
+        ("created", result.created),
+        ("updated", result.updated),
+        ("deleted", result.deleted),
+    ):
+        for key in keys:
+            console.print(f"  segment {key}: {label}")
+    for done in result.rebuilds:
+        moved = f"+{done['entered']} -{done['exited']}"
+        console.print(f"  rebuilt {done['key']}: {moved} = {done['members']} members")
+
+
+@config_app.command("export")
+def config_export(
+    output: Annotated[
+        Path | None, typer.Option(help="write here instead of standard output")
+    ] = None,
+) -> None:
+    """Write the current workspace document as YAML."""
+    import yaml
+
+    from cadence.workspace import service
+
+    with database(_settings()) as engine, unit_of_work(engine, write=False) as uow:
+        text = yaml.safe_dump(service.export(uow), sort_keys=False)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text)
+
+
+@app.command()
+def demo(
+    contacts: Annotated[int, typer.Option(help="number of people")] = 800,
+    accounts: Annotated[int, typer.Option(help="number of companies")] = 80,
+    months: Annotated[int, typer.Option(help="months of history")] = 6,
+    seed: Annotated[int, typer.Option(help="random seed")] = 7,
+) -> None:
+    """Load a realistic synthetic B2B data set into the configured database, then exit."""
+    from cadence.demo.load import load_demo
+
+    settings = _settings()
+    with database(settings) as engine:
+        summary = load_demo(
+            engine,
+            seed=seed,
+            contacts=contacts,
+            accounts=accounts,
+            months=months,
+            now=datetime.now(UTC),
+            console=console,
+        )
+        with unit_of_work(engine) as uow:
+            _, admin = create_key(uow, scope="admin", name="demo admin", now=now_millis())
+            _, write = create_key(uow, scope="write", name="demo write", now=now_millis())
+    console.print(summary)
+    console.print(f"\nServe it with [bold]cadence serve[/], then open {settings.public_url}/docs")
+    console.print(f"  admin key (REST API, Bearer): [bold]{admin}[/]", soft_wrap=True)
+    console.print(f"  write key (tracking API, Basic user): [bold]{write}[/]", soft_wrap=True)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

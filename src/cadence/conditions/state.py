@@ -1,0 +1,144 @@
+"""Loading ContactStates in bulk: five queries per chunk of contacts, never one per contact."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from cadence.conditions.dependencies import Dependencies
+from cadence.conditions.fields import raw, state_columns
+from cadence.conditions.models import ConsentRecord, ContactState, EventRecord
+from cadence.db.tables import (
+    accounts,
+    consents,
+    contact_accounts,
+    contacts,
+    events,
+    segment_members,
+    segments,
+)
+from cadence.db.types import to_millis
+
+CHUNK = 1000
+
+
+def load_states(
+    *,
+    conn: Connection,
+    contact_ids: Collection[int],
+    now: datetime,
+    needs: Dependencies | None = None,
+) -> dict[int, ContactState]:
+    """The state of each existing contact among `contact_ids`.
+
+    With `needs` (the union of the dependencies of the conditions to
+    evaluate), only the events those conditions can count are read: the
+    named events, and for names only ever used with a window, only events
+    newer than now minus the longest window (later ones too, for
+    next_change_at).
+    """
+    ids = sorted(set(contact_ids))
+    states: dict[int, ContactState] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        states.update(_load_chunk(conn, chunk, to_millis(now), needs))
+    return states
+
+
+def _load_chunk(
+    conn: Connection, ids: Sequence[int], now_ms: int, needs: Dependencies | None
+) -> Iterator[tuple[int, ContactState]]:
+    account_traits = _primary_account_traits(conn, ids)
+    event_rows = _events(conn, ids, now_ms, needs)
+    consent_rows = _consents(conn, ids)
+    keys = _segment_keys(conn, ids)
+    names = state_columns()
+    columns = [raw(name).label(name) for name in names]
+    query = sa.select(contacts.c.id, contacts.c.traits, *columns).where(contacts.c.id.in_(ids))
+    for row in conn.execute(query):
+        values = row._mapping
+        yield (
+            row.id,
+            ContactState(
+                contact_id=row.id,
+                traits=row.traits or {},
+                account_traits=account_traits.get(row.id),
+                columns={name: values[name] for name in names},
+                events=tuple(event_rows.get(row.id, ())),
+                consents=tuple(consent_rows.get(row.id, ())),
+                segment_keys=frozenset(keys.get(row.id, ())),
+            ),
+        )
+
+
+def _primary_account_traits(conn: Connection, ids: Sequence[int]) -> dict[int, Mapping[str, Any]]:
+    """Per contact, the traits of its primary account with the lowest id."""
+    link = contact_accounts
+    query = (
+        sa.select(link.c.contact_id, accounts.c.traits)
+        .join(accounts, accounts.c.id == link.c.account_id)
+        .where(link.c.contact_id.in_(ids), link.c.is_primary.is_(sa.true()))
+        .order_by(link.c.contact_id, link.c.account_id.desc())
+    )
+    return {contact_id: traits for contact_id, traits in conn.execute(query)}
+
+
+def _event_filter(now_ms: int, needs: Dependencies | None) -> sa.ColumnElement[bool]:
+    if needs is None:
+        return sa.true()
+    parts: list[sa.ColumnElement[bool]] = []
+    ts = sa.type_coerce(events.c.ts, sa.BigInteger())
+    for name, window in sorted(needs.event_windows.items()):
+        since = sa.true() if window is None else ts > now_ms - window
+        parts.append(sa.and_(events.c.name == name, since))
+    return sa.or_(sa.false(), *parts)
+
+
+def _events(
+    conn: Connection, ids: Sequence[int], now_ms: int, needs: Dependencies | None
+) -> dict[int, list[EventRecord]]:
+    ts = sa.type_coerce(events.c.ts, sa.BigInteger())
+    query = (
+        sa.select(events.c.contact_id, events.c.name, ts.label("ts"), events.c.properties)
+        .where(events.c.contact_id.in_(ids), events.c.name.is_not(None))
+        .where(_event_filter(now_ms, needs))
+        .order_by(events.c.contact_id, ts, events.c.id)
+    )
+    found: dict[int, list[EventRecord]] = defaultdict(list)
+    for contact_id, name, when, properties in conn.execute(query):
+        found[contact_id].append(EventRecord(name, when, properties or {}))
+    return found
+
+
+def _consents(conn: Connection, ids: Sequence[int]) -> dict[int, list[ConsentRecord]]:
+    paused = sa.type_coerce(consents.c.paused_until, sa.BigInteger())
+    expires = sa.type_coerce(consents.c.expires_at, sa.BigInteger())
+    query = sa.select(
+        consents.c.contact_id,
+        consents.c.channel,
+        consents.c.topic,
+        consents.c.status,
+        paused,
+        expires,
+    ).where(consents.c.contact_id.in_(ids))
+    found: dict[int, list[ConsentRecord]] = defaultdict(list)
+    for contact_id, channel, topic, status, paused_until, expires_at in conn.execute(query):
+        found[contact_id].append(ConsentRecord(channel, topic, status, paused_until, expires_at))
+    return found
+
+
+def _segment_keys(conn: Connection, ids: Sequence[int]) -> dict[int, set[str]]:
+    query = (
+        sa.select(segment_members.c.contact_id, segments.c.key)
+        .join(segments, segments.c.id == segment_members.c.segment_id)
+        .where(segment_members.c.contact_id.in_(ids))
+    )
+    found: dict[int, set[str]] = defaultdict(set)
+    for contact_id, key in conn.execute(query):
+        found[contact_id].add(key)
+    return found

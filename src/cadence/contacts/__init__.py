@@ -1,0 +1,1 @@
+"""Unified profiles: contacts, identities, accounts, merges and completeness levels."""

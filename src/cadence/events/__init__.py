@@ -1,0 +1,1 @@
+"""Event ingestion: the Segment-compatible spec, deduplication and the batch pipeline."""

@@ -1,0 +1,83 @@
+"""Work that falls due by time: run inside ``cadence serve`` or by ``cadence worker`` processes.
+
+Each pass takes what is due (on PostgreSQL with FOR UPDATE SKIP LOCKED, so several workers
+never take the same row), runs it in one transaction and commits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, func, select
+
+from cadence.db.engine import unit_of_work
+from cadence.db.tables import schedule
+from cadence.db.types import to_millis
+from cadence.segments.membership import run_due_rechecks
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PassReport:
+    segment_checks: int = 0
+    entered: int = 0
+    exited: int = 0
+
+    @property
+    def done(self) -> int:
+        return self.segment_checks
+
+
+def run_pass(engine: Engine, *, now: int, limit: int = 5000) -> PassReport:
+    """Run one batch of due work; returns what it did (0 when nothing was due)."""
+    with unit_of_work(engine) as uow:
+        report = run_due_rechecks(uow, now=now, limit=limit)
+    return PassReport(report.evaluated, report.entered, report.exited)
+
+
+def run_until_idle(engine: Engine, *, now: int, limit: int = 5000) -> PassReport:
+    """Run passes until nothing is due at ``now``."""
+    total = PassReport()
+    while True:
+        step = run_pass(engine, now=now, limit=limit)
+        if step.done == 0:
+            return total
+        total.segment_checks += step.segment_checks
+        total.entered += step.entered
+        total.exited += step.exited
+
+
+def next_due(engine: Engine) -> int | None:
+    with unit_of_work(engine, write=False) as uow:
+        value = uow.conn.execute(select(func.min(schedule.c.due_at))).scalar()
+    return None if value is None else to_millis(value)
+
+
+async def run_forever(
+    engine: Engine, *, clock: Callable[[], int], idle_seconds: float = 5.0
+) -> None:
+    """The background loop: run what is due, then wait until the next due moment (bounded)."""
+    while True:
+        try:
+            report = await asyncio.to_thread(run_until_idle, engine, now=clock())
+            if report.done:
+                log.info(
+                    "scheduler: %s re-checks, %s entered, %s exited",
+                    report.done,
+                    report.entered,
+                    report.exited,
+                )
+            upcoming = await asyncio.to_thread(next_due, engine)
+        except Exception:  # keep the loop alive; the failed pass is retried
+            log.exception("scheduler pass failed")
+            upcoming = None
+        wait = (
+            idle_seconds
+            if upcoming is None
+            else min(idle_seconds, max(0.05, (upcoming - clock()) / 1000))
+        )
+        await asyncio.sleep(wait)

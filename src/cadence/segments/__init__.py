@@ -1,0 +1,1 @@
+"""Segments: dynamic (a condition) and static (a list); membership that moves by itself."""

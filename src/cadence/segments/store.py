@@ -1,0 +1,138 @@
+"""Storage of segment definitions, members, history and due re-checks."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import delete, insert, select, tuple_
+
+from cadence.conditions import (
+    Condition,
+    Dependencies,
+    InvalidCondition,
+    dependencies,
+    parse_condition,
+)
+from cadence.db.bulk import chunks, insert_many
+from cadence.db.engine import UnitOfWork
+from cadence.db.tables import schedule, segment_members, segments
+
+SCHEDULE_KIND = "segment"
+
+
+@dataclass(frozen=True)
+class LiveSegment:
+    """A stored segment, parsed once per batch."""
+
+    id: int
+    key: str
+    kind: str
+    node: Condition | None
+    deps: Dependencies
+
+    @property
+    def dynamic(self) -> bool:
+        return self.kind == "dynamic" and self.node is not None
+
+
+def load_segments(uow: UnitOfWork) -> list[LiveSegment]:
+    """Every segment, referenced segments before those that reference them."""
+    found: list[LiveSegment] = []
+    for row in uow.conn.execute(
+        select(segments.c.id, segments.c.key, segments.c.kind, segments.c.condition)
+    ):
+        node: Condition | None = None
+        if row.kind == "dynamic":
+            try:
+                node = parse_condition(row.condition)
+            except InvalidCondition:
+                node = None  # stored definitions were validated; a bad one never matches
+        deps = dependencies(node) if node is not None else Dependencies()
+        found.append(LiveSegment(row.id, row.key, row.kind, node, deps))
+    return topological(found)
+
+
+def topological(items: Sequence[LiveSegment]) -> list[LiveSegment]:
+    by_key = {s.key: s for s in items}
+    ordered: list[LiveSegment] = []
+    placed: set[str] = set()
+
+    def place(segment: LiveSegment, trail: frozenset[str]) -> None:
+        if segment.key in placed or segment.key in trail:
+            return
+        for ref in sorted(segment.deps.segments):
+            if ref in by_key:
+                place(by_key[ref], trail | {segment.key})
+        placed.add(segment.key)
+        ordered.append(segment)
+
+    for segment in sorted(items, key=lambda s: s.key):
+        place(segment, frozenset())
+    return ordered
+
+
+def memberships(uow: UnitOfWork, contact_ids: Collection[int]) -> set[tuple[int, int]]:
+    """(segment id, contact id) for every current membership of the given contacts."""
+    found: set[tuple[int, int]] = set()
+    m = segment_members.c
+    for part in chunks(contact_ids):
+        rows = uow.conn.execute(select(m.segment_id, m.contact_id).where(m.contact_id.in_(part)))
+        found.update((s, c) for s, c in rows)
+    return found
+
+
+def write_changes(
+    uow: UnitOfWork,
+    *,
+    entered: list[tuple[int, int, int, dict[str, Any]]],
+    exited: list[tuple[int, int, int, dict[str, Any]]],
+    keys: dict[int, str],
+) -> None:
+    """Apply enter/exit decisions (segment, contact, at, reason): members, history and outbox."""
+    dumps = orjson.dumps
+    insert_many(
+        uow.conn,
+        "segment_members",
+        ("segment_id", "contact_id", "entered_at"),
+        [(s, c, at) for s, c, at, _ in entered],
+    )
+    m = segment_members.c
+    for part in chunks([(s, c) for s, c, _, _ in exited]):
+        uow.conn.execute(
+            delete(segment_members).where(tuple_(m.segment_id, m.contact_id).in_(part))
+        )
+    history = [(s, c, "entered", at, dumps(r).decode()) for s, c, at, r in entered]
+    history += [(s, c, "exited", at, dumps(r).decode()) for s, c, at, r in exited]
+    insert_many(
+        uow.conn, "segment_history", ("segment_id", "contact_id", "action", "at", "reason"), history
+    )
+    outbox_rows = [
+        (f"segment.{action}", c, dumps({"segment": keys[s], "segment_id": s}).decode(), at)
+        for s, c, action, at, _ in history
+    ]
+    insert_many(uow.conn, "outbox", ("topic", "contact_id", "payload", "created_at"), outbox_rows)
+
+
+def set_rechecks(
+    uow: UnitOfWork, *, evaluated: Iterable[tuple[int, int]], due: dict[tuple[int, int], int]
+) -> None:
+    """Replace the due re-check of each evaluated (segment, contact) pair."""
+    sc = schedule.c
+    pairs = list(evaluated)
+    for part in chunks(pairs, 400):
+        uow.conn.execute(
+            delete(schedule).where(
+                sc.kind == SCHEDULE_KIND, tuple_(sc.ref_id, sc.contact_id).in_(part)
+            )
+        )
+    if due:
+        uow.conn.execute(
+            insert(schedule),
+            [
+                {"kind": SCHEDULE_KIND, "ref_id": s, "contact_id": c, "due_at": at}
+                for (s, c), at in due.items()
+            ],
+        )

@@ -1,0 +1,1 @@
+"""The declarative workspace file: marketing as code, validated whole and applied atomically."""
