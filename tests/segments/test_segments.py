@@ -213,3 +213,30 @@ def test_merged_contacts_keep_their_lists(client: TestClient) -> None:
     send(client, call("identify", userId="m-user"))
     send(client, call("identify", userId="m-user", anonymousId="m-anon"))
     assert contact_by(client, user_id="m-user")["segments"] == ["early"]
+
+
+def test_static_list_from_csv(client: TestClient) -> None:
+    send(
+        client,
+        call("identify", userId="c1", traits={"email": "one@x.io"}),
+        call("identify", userId="c2", traits={"email": "two@x.io"}),
+    )
+    assert client.post("/api/segments", json={"key": "csv-list", "static": True}).status_code == 201
+    body = "Email,Name\nONE@x.io,One\nnobody@x.io,Nobody\n,Empty\ntwo@x.io,Two\n"
+    answer = client.post(
+        "/api/segments/csv-list/members/import",
+        files={"file": ("l.csv", body.encode(), "text/csv")},
+    ).json()
+    assert answer["matched"] == 2 and answer["moved"] == 2
+    assert answer["errors"] == [
+        {"line": 3, "reason": "no contact with email 'nobody@x.io'"},
+        {"line": 4, "reason": "no email"},
+    ]
+    removal = client.post(
+        "/api/segments/csv-list/members/import",
+        files={"file": ("l.csv", b"user_id\nc2\n", "text/csv")},
+        data={"remove": "true"},
+    ).json()
+    assert removal["moved"] == 1
+    assert contact_by(client, user_id="c1")["segments"] == ["csv-list"]
+    assert contact_by(client, user_id="c2")["segments"] == []

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, File, Form, Query, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from cadence.api import cursors
@@ -103,6 +104,18 @@ def add_members(key: str, uow: Work, _: Admin, body: Members) -> dict[str, int]:
 @router.post("/api/segments/{key}/members/remove", summary="Remove contacts from a static list")
 def remove_members(key: str, uow: Work, _: Admin, body: Members) -> dict[str, int]:
     return {"removed": service.set_static(uow, key, body.contact_ids, add=False, now=now_millis())}
+
+
+@router.post("/api/segments/{key}/members/import", summary="Add or remove list members from a CSV")
+def import_members(
+    key: str,
+    uow: Work,
+    _: Admin,
+    file: Annotated[UploadFile, File(description="CSV with an email or user_id column")],
+    remove: Annotated[bool, Form(description="remove the listed contacts instead")] = False,
+) -> dict[str, Any]:
+    text = io.TextIOWrapper(file.file, encoding="utf-8-sig", newline="")
+    return service.import_list(uow, key, text, remove=remove, now=now_millis())
 
 
 @router.get("/api/segments/{key}/sizes", summary="Size at the end of each day")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import csv
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,7 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy import delete, insert, select, update
 
 from cadence.conditions import Condition, dependencies, parse_condition
+from cadence.contacts.profile import normalise_email
 from cadence.contacts.service import contacts_json
+from cadence.contacts.store import load_identities
 from cadence.db.engine import UnitOfWork
 from cadence.db.tables import contacts, schedule, segment_history, segment_members, segments
 from cadence.db.types import from_millis
@@ -299,3 +302,34 @@ def set_static(
         uow, entered=items if add else [], exited=[] if add else items, keys={row.id: key}
     )
     return len(moving)
+
+
+def import_list(
+    uow: UnitOfWork, key: str, lines: Iterable[str], *, remove: bool, now: int
+) -> dict[str, Any]:
+    """Add (or remove) the contacts a CSV names by email or user_id; report unknown rows."""
+    reader = csv.reader(lines)
+    header = [h.strip().lower() for h in next(reader, [])]
+    column = next((c for c in ("email", "user_id") if c in header), None)
+    if column is None:
+        raise InputError([FieldError("header", "the file needs an email or a user_id column")])
+    index = header.index(column)
+    wanted: list[tuple[int, str]] = []
+    errors: list[dict[str, Any]] = []
+    for row in reader:
+        value = row[index].strip() if index < len(row) else ""
+        if column == "email" and value:
+            value = normalise_email(value) or value
+        if value:
+            wanted.append((reader.line_num, value))
+        elif any(cell.strip() for cell in row):
+            errors.append({"line": reader.line_num, "reason": f"no {column}"})
+    found = load_identities(uow, {column: {v for _, v in wanted}})
+    errors += [
+        {"line": n, "reason": f"no contact with {column} {v!r}"}
+        for n, v in wanted
+        if (column, v) not in found
+    ]
+    ids = sorted(set(found.values()))
+    moved = set_static(uow, key, ids, add=not remove, now=now) if ids else 0
+    return {"matched": len(ids), "moved": moved, "errors": sorted(errors, key=lambda e: e["line"])}
