@@ -102,6 +102,9 @@ def _event_filter(now_ms: int, needs: Dependencies | None) -> sa.ColumnElement[b
 def _events(
     conn: Connection, ids: Sequence[int], now_ms: int, needs: Dependencies | None
 ) -> dict[int, list[EventRecord]]:
+    found: dict[int, list[EventRecord]] = defaultdict(list)
+    if needs is not None and not needs.event_windows:
+        return found
     ts = sa.type_coerce(events.c.ts, sa.BigInteger())
     query = (
         sa.select(events.c.contact_id, events.c.name, ts.label("ts"), events.c.properties)
@@ -109,7 +112,6 @@ def _events(
         .where(_event_filter(now_ms, needs))
         .order_by(events.c.contact_id, ts, events.c.id)
     )
-    found: dict[int, list[EventRecord]] = defaultdict(list)
     for contact_id, name, when, properties in conn.execute(query):
         found[contact_id].append(EventRecord(name, when, properties or {}))
     return found

@@ -212,3 +212,78 @@ schedule = Table(
     Column("contact_id", Id, primary_key=True),
     Column("due_at", Millis, nullable=False, index=True),
 )
+
+# Permission: the append-only, hash-chained consent ledger (the `consents` table above is
+# the state folded from it), the stored chain head per contact, every gate decision and
+# every message sent, which the gate reads for frequency choices and contact policy.
+consent_ledger = Table(
+    "consent_ledger",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("contact_id", Id, nullable=False, index=True),
+    Column("channel", String(32), nullable=False),
+    Column("topic", String(64), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("basis", String(32), nullable=True),
+    Column("source", String(32), nullable=False),
+    Column("wording", Text, nullable=True),
+    Column("ip", String(64), nullable=True),
+    Column("user_agent", Text, nullable=True),
+    Column("at", Millis, nullable=False),
+    Column("expires_at", Millis, nullable=True),
+    Column("paused_until", Millis, nullable=True),
+    Column("frequency", String(16), nullable=True),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+consent_heads = Table(
+    "consent_heads",
+    metadata,
+    Column("contact_id", Id, primary_key=True),
+    Column("hash", String(64), nullable=False),
+    Column("entries", Integer, nullable=False),
+)
+
+gate_decisions = Table(
+    "gate_decisions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("contact_id", Id, nullable=False, index=True),
+    Column("channel", String(32), nullable=False),
+    Column("topic", String(64), nullable=False),
+    Column("at", Millis, nullable=False, index=True),
+    Column("allowed", Boolean, nullable=False),
+    Column("reason", String(32), nullable=True),
+    Column("detail", Text, nullable=True),
+    Column("source", String(128), nullable=True),
+)
+
+sends = Table(
+    "sends",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("contact_id", Id, nullable=False, index=True),
+    Column("channel", String(32), nullable=False),
+    Column("topic", String(64), nullable=False),
+    Column("message_key", String(128), nullable=True),
+    Column("source", String(128), nullable=True),  # campaign:12, journey:welcome:step-3, ...
+    # one message per contact per source: a retry after a crash finds it and sends nothing
+    Column("idempotency_key", String(255), nullable=True, unique=True),
+    Column("status", String(16), nullable=False),  # queued | sent | failed | bounced
+    Column("at", Millis, nullable=False),
+)
+Index("ix_sends_contact_channel_at", sends.c.contact_id, sends.c.channel, sends.c.at)
+
+# Lead lifecycle: every transition, with its reason and who or which rule made it.
+lifecycle_history = Table(
+    "lifecycle_history",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("contact_id", Id, nullable=False, index=True),
+    Column("from_stage", String(16), nullable=True),
+    Column("to_stage", String(16), nullable=False),
+    Column("at", Millis, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("actor", String(128), nullable=False),
+)
