@@ -183,17 +183,16 @@ def apply_command(
             errors.print(f"[red]{problem.field}[/]: {problem.message}")
         raise typer.Exit(2) from error
     verb = "would change" if dry_run else "changed"
-    console.print(f"{result.changes} definition(s) {verb}")
-    for label, keys in (
-        ("created", result.created),
-        ("updated", result.updated),
-        ("deleted", result.deleted),
-    ):
-        for key in keys:
-            console.print(f"  segment {key}: {label}")
-    for done in result.rebuilds:
-        moved = f"+{done['entered']} -{done['exited']}"
-        console.print(f"  rebuilt {done['key']}: {moved} = {done['members']} members")
+    console.print(f"{result['changes']} definition(s) {verb}")
+    for name, report in result.items():
+        if not isinstance(report, dict):
+            continue
+        for label in ("created", "updated", "deleted"):
+            for key in report.get(label, []):
+                console.print(f"  {name} {key}: {label}")
+        for done in report.get("rebuilds", []):
+            moved = f"+{done['entered']} -{done['exited']}"
+            console.print(f"  rebuilt {done['key']}: {moved} = {done['members']} members")
 
 
 @config_app.command("export")

@@ -27,7 +27,7 @@ async def apply_config(
 ) -> dict[str, Any]:
     text = (await request.body()).decode("utf-8", errors="replace")
     workspace = document.read(document.load_text(text))
-    return service.apply(uow, workspace, now=now_millis(), dry_run=dry_run).as_dict()
+    return service.apply(uow, workspace, now=now_millis(), dry_run=dry_run)
 
 
 @router.get("", summary="The current workspace document", response_model=None)

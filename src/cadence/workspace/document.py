@@ -8,14 +8,14 @@ from typing import Any
 import yaml
 
 from cadence.errors import FieldError, InputError
-from cadence.segments.config import SegmentSpec, parse_section
-
-SECTIONS = ("segments",)
+from cadence.workspace.sections import sections
 
 
 @dataclass
 class Workspace:
-    segments: list[SegmentSpec] = field(default_factory=list)
+    """The parsed document: section name -> what that section read."""
+
+    parts: dict[str, Any] = field(default_factory=dict)
 
 
 def load_text(text: str) -> Any:
@@ -35,12 +35,16 @@ def read(raw: Any) -> Workspace:
         raw = {}
     if not isinstance(raw, dict):
         raise InputError([FieldError("document", "must be a mapping of sections (segments: ...)")])
-    errors: list[FieldError] = []
-    for name in sorted(set(raw) - set(SECTIONS), key=str):
-        known = ", ".join(SECTIONS)
-        errors.append(FieldError(str(name), f"unknown section; this version reads: {known}"))
-    segments, problems = parse_section(raw.get("segments"))
-    errors += problems
+    known = [key for section in sections() for key in section.keys]
+    errors: list[FieldError] = [
+        FieldError(str(name), f"unknown section; this version reads: {', '.join(known)}")
+        for name in sorted(set(raw) - set(known), key=str)
+    ]
+    workspace = Workspace()
+    for section in sections():
+        parsed, problems = section.read(raw)
+        errors += problems
+        workspace.parts[section.name] = parsed
     if errors:
         raise InputError(errors)
-    return Workspace(segments=segments)
+    return workspace
