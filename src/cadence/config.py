@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     max_event_bytes: int = 32 * 1024
     max_batch_bytes: int = 500 * 1024
     ingest_max_group: int = 20_000
+    crm_webhook_secret: str = ""
     run_scheduler: bool = Field(
         default=True, description="run due work inside `cadence serve` (off when workers do it)"
     )

@@ -1,7 +1,7 @@
 """The one path every change of a contact takes, inside one transaction per batch.
 
-ingest -> identity -> profile -> segments (scoring, lifecycle and journeys join here as
-they land). This module and the scheduler are the only places that call several domains.
+ingest -> identity -> profile -> score, grade, lifecycle -> segments. This module and the
+scheduler are the only places that call several domains in a row.
 """
 
 from __future__ import annotations
@@ -15,6 +15,9 @@ from cadence.db.tables import contact_accounts, contacts
 from cadence.events.batch import ContactChange
 from cadence.events.ingest import IngestResult, ingest
 from cadence.events.spec import Event
+from cadence.scoring import settings as lead_settings
+from cadence.scoring.rules import Event as ScoredEvent
+from cadence.scoring.service import LeadTouch, update_leads
 from cadence.segments.membership import Touch, update_memberships
 from cadence.segments.store import load_segments
 
@@ -29,21 +32,41 @@ def touch_of(change: ContactChange) -> Touch:
     )
 
 
+def lead_touch_of(change: ContactChange) -> LeadTouch:
+    return LeadTouch(
+        events=[
+            ScoredEvent(name=e.name, ts=e.ts, properties=e.properties)
+            for e in change.events
+            if e.name
+        ],
+        message_ids={e.message_id for e in change.events},
+        profile=bool(change.created or change.merged or change.traits or change.accounts),
+        rescore=change.merged,
+    )
+
+
 def process(uow: UnitOfWork, events: Sequence[Event], *, now: int) -> IngestResult:
-    """Ingest, resolve identities, update profiles, then move segment memberships."""
+    """Ingest, resolve identities, update profiles, score and qualify, move segments."""
     result = ingest(uow, events, now=now)
     if not result.changes and not result.changed_accounts:
         return result
-    live = load_segments(uow)
     touches = {cid: touch_of(change) for cid, change in result.changes.items()}
-    if result.changed_accounts and any(s.deps.account_traits for s in live):
-        for contact_id in _account_members(uow, result.changed_accounts):
-            touches.setdefault(contact_id, Touch()).accounts = True
-    update_memberships(uow, touches, now=now, live=live)
+    leads = {cid: lead_touch_of(change) for cid, change in result.changes.items()}
+    for contact_id in _account_members(uow, result.changed_accounts):
+        touches.setdefault(contact_id, Touch()).accounts = True
+        leads.setdefault(contact_id, LeadTouch()).profile = True
+    config = lead_settings.load(uow)
+    for contact_id in update_leads(uow, leads, now=now, settings=config):
+        touches[contact_id].columns = True
+    update_memberships(
+        uow, touches, now=now, half_life_days=config.half_life_days, live=load_segments(uow)
+    )
     return result
 
 
 def _account_members(uow: UnitOfWork, account_ids: set[int]) -> list[int]:
+    if not account_ids:
+        return []
     ca = contact_accounts.c
     query = (
         select(ca.contact_id)

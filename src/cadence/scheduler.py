@@ -16,7 +16,9 @@ from sqlalchemy import Engine, func, select
 from cadence.db.engine import unit_of_work
 from cadence.db.tables import schedule
 from cadence.db.types import to_millis
-from cadence.segments.membership import run_due_rechecks
+from cadence.scoring import settings as lead_settings
+from cadence.scoring.service import run_due_bands
+from cadence.segments.membership import Touch, run_due_rechecks, update_memberships
 
 log = logging.getLogger(__name__)
 
@@ -26,17 +28,27 @@ class PassReport:
     segment_checks: int = 0
     entered: int = 0
     exited: int = 0
+    bands: int = 0
 
     @property
     def done(self) -> int:
-        return self.segment_checks
+        return self.segment_checks + self.bands
 
 
 def run_pass(engine: Engine, *, now: int, limit: int = 5000) -> PassReport:
     """Run one batch of due work; returns what it did (0 when nothing was due)."""
     with unit_of_work(engine) as uow:
-        report = run_due_rechecks(uow, now=now, limit=limit)
-    return PassReport(report.evaluated, report.entered, report.exited)
+        config = lead_settings.load(uow)
+        moved = run_due_bands(uow, now=now, settings=config, limit=limit)
+        touches = {cid: Touch(columns=True, cause="score decayed") for cid in moved}
+        by_band = update_memberships(uow, touches, now=now, half_life_days=config.half_life_days)
+        report = run_due_rechecks(uow, now=now, limit=limit, half_life_days=config.half_life_days)
+    return PassReport(
+        report.evaluated + by_band.evaluated,
+        report.entered + by_band.entered,
+        report.exited + by_band.exited,
+        len(moved),
+    )
 
 
 def run_until_idle(engine: Engine, *, now: int, limit: int = 5000) -> PassReport:
@@ -49,6 +61,7 @@ def run_until_idle(engine: Engine, *, now: int, limit: int = 5000) -> PassReport
         total.segment_checks += step.segment_checks
         total.entered += step.entered
         total.exited += step.exited
+        total.bands += step.bands
 
 
 def next_due(engine: Engine) -> int | None:

@@ -14,6 +14,7 @@ from cadence.api import accounts as accounts_routes
 from cadence.api import contacts as contact_routes
 from cadence.api import errors, tracking
 from cadence.api import imports as import_routes
+from cadence.api import leads as lead_routes
 from cadence.api import segments as segment_routes
 from cadence.api import workspace as workspace_routes
 from cadence.config import Settings
@@ -65,6 +66,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(accounts_routes.router)
     app.include_router(import_routes.router)
     app.include_router(segment_routes.router)
+    app.include_router(lead_routes.router)
     app.include_router(workspace_routes.router)
 
     @app.get("/healthz", include_in_schema=False)

@@ -98,8 +98,17 @@ def contacts_json(uow: UnitOfWork, ids: Sequence[int]) -> list[dict[str, Any]]:
         .order_by(segments.c.key)
     ):
         keys[contact_id].append(key)
+    from cadence.runtime import now_millis
+    from cadence.scoring import settings as lead_settings
+    from cadence.scoring.queries import lead_fields
+
+    leads, now = lead_settings.load(uow), now_millis()
     return [
-        {**_contact(rows[i], anonymous[i], linked[i]), "segments": keys[i]}
+        {
+            **_contact(rows[i], anonymous[i], linked[i]),
+            **lead_fields(rows[i], leads, now),
+            "segments": keys[i],
+        }
         for i in ids
         if i in rows
     ]

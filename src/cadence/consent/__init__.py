@@ -1,0 +1,1 @@
+"""Permission: the consent ledger, current consent state, the send gate and signed links."""

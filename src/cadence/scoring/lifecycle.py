@@ -1,0 +1,96 @@
+"""Lifecycle transitions (subscriber -> lead -> MQL -> SQL -> opportunity -> customer, nurture)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from cadence.db.bulk import insert_many
+from cadence.db.engine import UnitOfWork
+from cadence.errors import FieldError, InputError
+
+# A rule may promote a contact only out of these stages; sales and orders move the rest.
+QUALIFIABLE = frozenset({"subscriber", "lead", "nurture"})
+
+# What a person (sales, a CRM) may do, from which stages, to which stage.
+ACTIONS: dict[str, tuple[frozenset[str], str]] = {
+    "accept": (frozenset({"mql"}), "sql"),
+    "reject": (frozenset({"mql", "sql"}), "nurture"),
+    "opportunity": (frozenset({"mql", "sql"}), "opportunity"),
+    "customer": (
+        frozenset({"subscriber", "lead", "mql", "sql", "opportunity", "nurture"}),
+        "customer",
+    ),
+    "recycle": (frozenset({"mql", "sql", "opportunity"}), "nurture"),
+}
+
+
+@dataclass(frozen=True)
+class Transition:
+    contact_id: int
+    from_stage: str | None
+    to_stage: str
+    at: int
+    reason: str
+    actor: str
+
+
+def by_action(
+    *, contact_id: int, stage: str, action: str, reason: str, actor: str, at: int
+) -> Transition:
+    """The transition a person asks for, or a 4xx error naming why it is not allowed."""
+    if action not in ACTIONS:
+        raise InputError([FieldError("action", f"use one of {', '.join(sorted(ACTIONS))}")])
+    allowed, target = ACTIONS[action]
+    if stage not in allowed:
+        raise InputError(
+            [FieldError("action", f"cannot {action} a contact in stage {stage!r}")],
+            status=409,
+            code="conflict",
+        )
+    if action in ("reject", "recycle") and not reason.strip():
+        raise InputError([FieldError("reason", "say why the lead is rejected")])
+    return Transition(contact_id, stage, target, at, reason or action, actor)
+
+
+def record(uow: UnitOfWork, transitions: list[Transition]) -> None:
+    """Keep every transition and publish it to the outbox (in the caller's transaction)."""
+    if not transitions:
+        return
+    insert_many(
+        uow.conn,
+        "lifecycle_history",
+        ("contact_id", "from_stage", "to_stage", "at", "reason", "actor"),
+        [(t.contact_id, t.from_stage, t.to_stage, t.at, t.reason, t.actor) for t in transitions],
+    )
+    insert_many(
+        uow.conn,
+        "outbox",
+        ("topic", "contact_id", "payload", "created_at"),
+        [
+            (
+                f"contact.became_{t.to_stage}",
+                t.contact_id,
+                orjson.dumps(
+                    {"from": t.from_stage, "to": t.to_stage, "reason": t.reason, "by": t.actor}
+                ).decode(),
+                t.at,
+            )
+            for t in transitions
+        ],
+    )
+
+
+def history_json(rows: list[Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "from": r.from_stage,
+            "to": r.to_stage,
+            "at": r.at.isoformat().replace("+00:00", "Z"),
+            "reason": r.reason,
+            "by": r.actor,
+        }
+        for r in rows
+    ]

@@ -1,0 +1,141 @@
+"""Set-based rescoring and regrading of everybody, after the rules changed.
+
+Scores: the matching events are read in bulk and summed with numpy (``rebuild_scores``),
+giving the same numbers incremental scoring gives. Fit, grade and MQL qualification are
+single UPDATE statements built from the compiled conditions.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+from sqlalchemy import case, delete, insert, literal, select, update
+
+from cadence.conditions import EvalContext, compile_condition
+from cadence.db.bulk import chunks, millis, update_many
+from cadence.db.engine import UnitOfWork
+from cadence.db.tables import contacts, events, schedule
+from cadence.db.types import from_millis
+from cadence.scoring import lifecycle
+from cadence.scoring.config import ScoringRule
+from cadence.scoring.decay import band_of
+from cadence.scoring.rebuild import NEVER, bands_of, next_band_changes, rebuild_scores
+from cadence.scoring.rules import Event, matches
+from cadence.scoring.settings import LeadSettings
+
+_C = contacts.c
+
+
+def _pairs(
+    uow: UnitOfWork, rules: tuple[ScoringRule, ...]
+) -> tuple[list[int], list[int], list[int], int]:
+    """(contact id, ts, rule index) for every event and rule it matches; and events read."""
+    by_name: dict[str, list[tuple[int, ScoringRule]]] = defaultdict(list)
+    for index, rule in enumerate(rules):
+        by_name[rule.event].append((index, rule))
+    ids: list[int] = []
+    stamps: list[int] = []
+    which: list[int] = []
+    read = 0
+    e = events.c
+    for name, entries in by_name.items():
+        needs_properties = any(rule.where for _, rule in entries)
+        columns = [e.contact_id, millis(e.ts)] + ([e.properties] if needs_properties else [])
+        query = select(*columns).where(e.name == name)
+        result = uow.conn.execute(query.execution_options(yield_per=50_000))
+        for row in result:
+            read += 1
+            for index, rule in entries:
+                if rule.where and not matches(
+                    rule=rule, event=Event(name=name, ts=row[1], properties=row[2] or {})
+                ):
+                    continue
+                ids.append(row[0])
+                stamps.append(row[1])
+                which.append(index)
+    return ids, stamps, which, read
+
+
+def _scores(uow: UnitOfWork, settings: LeadSettings, now: int) -> dict[str, Any]:
+    config = settings.scoring
+    zero_band = band_of(score=0.0, bands=config.bands)
+    uow.conn.execute(
+        update(contacts)
+        .where(_C.merged_into.is_(None))
+        .values(score=0.0, score_as_of=None, band=zero_band)
+    )
+    uow.conn.execute(delete(schedule).where(schedule.c.kind == "band"))
+    if not config.rules:
+        return {"scored": 0, "events": 0}
+    ids, stamps, which, read = _pairs(uow, config.rules)
+    if not ids:
+        return {"scored": 0, "events": read}
+    unique, index = np.unique(np.asarray(ids, dtype=np.int64), return_inverse=True)
+    rebuilt = rebuild_scores(
+        config=config, n_contacts=len(unique), contact=index, ts=stamps, rule=which, now=now
+    )
+    bands = bands_of(scores=rebuilt.score, bands=config.bands)
+    rows = [
+        (float(s), int(a), int(b), int(c))
+        for s, a, b, c in zip(rebuilt.score, rebuilt.as_of, bands, unique, strict=True)
+    ]
+    for part in chunks(rows, 20_000):
+        update_many(uow.conn, "contacts", ("score", "score_as_of", "band"), "id", part)
+    wake = next_band_changes(
+        rebuilt=rebuilt, bands=config.bands, half_life_ms=config.half_life_ms, now=now
+    )
+    due = [(int(c), int(w)) for c, w in zip(unique, wake, strict=True) if w != NEVER]
+    for wakes in chunks(due, 20_000):
+        uow.conn.execute(
+            insert(schedule),
+            [{"kind": "band", "ref_id": 0, "contact_id": c, "due_at": w} for c, w in wakes],
+        )
+    return {"scored": len(unique), "events": read}
+
+
+def _grades(uow: UnitOfWork, settings: LeadSettings, ctx: EvalContext) -> None:
+    terms = [
+        case(
+            (compile_condition(node, dialect=uow.dialect, ctx=ctx), literal(points)),
+            else_=literal(0.0),
+        )
+        for _, node, points in settings.criteria
+    ]
+    fit = sum(terms[1:], terms[0]) if terms else literal(0.0)
+    uow.conn.execute(update(contacts).where(_C.merged_into.is_(None)).values(fit=fit))
+    letters = "ABCDE"
+    grade = case(
+        *[
+            (_C.fit >= threshold, literal(letters[i]))
+            for i, threshold in enumerate(settings.grading.grades)
+        ],
+        else_=literal(letters[len(settings.grading.grades)]),
+    )
+    uow.conn.execute(update(contacts).where(_C.merged_into.is_(None)).values(grade=grade))
+
+
+def _qualify(uow: UnitOfWork, settings: LeadSettings, ctx: EvalContext, now: int) -> int:
+    rule = compile_condition(settings.mql, dialect=uow.dialect, ctx=ctx)
+    who = select(_C.id, _C.lifecycle_stage).where(
+        _C.merged_into.is_(None), _C.lifecycle_stage.in_(sorted(lifecycle.QUALIFIABLE)), rule
+    )
+    found = list(uow.conn.execute(who))
+    transitions = [
+        lifecycle.Transition(cid, stage, "mql", now, "MQL rule (rules changed)", "rule:mql")
+        for cid, stage in found
+    ]
+    for part in chunks([t.contact_id for t in transitions]):
+        uow.conn.execute(update(contacts).where(_C.id.in_(part)).values(lifecycle_stage="mql"))
+    lifecycle.record(uow, transitions)
+    return len(transitions)
+
+
+def rescore_all(uow: UnitOfWork, *, settings: LeadSettings, now: int) -> dict[str, Any]:
+    """Rescore, regrade and qualify every live contact under ``settings``."""
+    ctx = EvalContext(now=from_millis(now), half_life_days=settings.half_life_days)
+    report = _scores(uow, settings, now)
+    _grades(uow, settings, ctx)
+    report["mql"] = _qualify(uow, settings, ctx, now)
+    return report
