@@ -19,6 +19,7 @@ from cadence.db.types import to_millis
 from cadence.scoring import settings as lead_settings
 from cadence.scoring.service import run_due_bands
 from cadence.segments.membership import Touch, run_due_rechecks, update_memberships
+from cadence.webhooks import service as webhooks
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +30,11 @@ class PassReport:
     entered: int = 0
     exited: int = 0
     bands: int = 0
+    webhooks: int = 0
 
     @property
     def done(self) -> int:
-        return self.segment_checks + self.bands
+        return self.segment_checks + self.bands + self.webhooks
 
 
 def run_pass(engine: Engine, *, now: int, limit: int = 5000) -> PassReport:
@@ -43,11 +45,14 @@ def run_pass(engine: Engine, *, now: int, limit: int = 5000) -> PassReport:
         touches = {cid: Touch(columns=True, cause="score decayed") for cid in moved}
         by_band = update_memberships(uow, touches, now=now, half_life_days=config.half_life_days)
         report = run_due_rechecks(uow, now=now, limit=limit, half_life_days=config.half_life_days)
+        fanned = webhooks.fan_out(uow, now=now)
+    sent = webhooks.deliver_due(engine, now=now)  # network calls happen after the commit
     return PassReport(
         report.evaluated + by_band.evaluated,
         report.entered + by_band.entered,
         report.exited + by_band.exited,
         len(moved),
+        fanned + sum(sent.values()),
     )
 
 
@@ -62,6 +67,7 @@ def run_until_idle(engine: Engine, *, now: int, limit: int = 5000) -> PassReport
         total.entered += step.entered
         total.exited += step.exited
         total.bands += step.bands
+        total.webhooks += step.webhooks
 
 
 def next_due(engine: Engine) -> int | None:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 from cadence.db.types import Id, Json, Millis
@@ -286,4 +287,21 @@ lifecycle_history = Table(
     Column("at", Millis, nullable=False),
     Column("reason", Text, nullable=False),
     Column("actor", String(128), nullable=False),
+)
+
+# Outbound webhooks: one delivery per (webhook, outbox event); retried with back-off.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("webhook", String(128), nullable=False),
+    Column("outbox_id", Id, nullable=False),
+    Column("topic", String(64), nullable=False),
+    Column("payload", Json, nullable=False),
+    Column("status", String(16), nullable=False),  # pending | delivered | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", Millis, nullable=True, index=True),
+    Column("last_error", Text, nullable=True),
+    Column("delivered_at", Millis, nullable=True),
+    UniqueConstraint("webhook", "outbox_id"),
 )

@@ -1,5 +1,5 @@
 """Importing this module registers every built-in workspace section."""
 
-from cadence.workspace import leads_section, segments_section
+from cadence.workspace import leads_section, segments_section, webhooks_section
 
-__all__ = ["leads_section", "segments_section"]
+__all__ = ["leads_section", "segments_section", "webhooks_section"]

@@ -1,0 +1,1 @@
+"""Outbound webhooks: hand MQLs, SQLs (and any outbox event) to a CRM, signed and retried."""
