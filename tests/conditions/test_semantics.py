@@ -193,6 +193,19 @@ def test_consent_states(record: ConsentRecord, status: str, expected: bool) -> N
     assert holds(leaf, consents(record)) is expected
 
 
+def test_a_topic_row_overrides_the_all_topics_row() -> None:
+    withdrawn_offers = consents(
+        ConsentRecord("email", "*", "granted"), ConsentRecord("email", "offers", "withdrawn")
+    )
+    assert not holds({"consent": {"channel": "email", "topic": "offers"}}, withdrawn_offers)
+    assert holds({"consent": {"channel": "email", "topic": "news"}}, withdrawn_offers)
+    granted_offers = consents(
+        ConsentRecord("email", "*", "withdrawn"), ConsentRecord("email", "offers", "granted")
+    )
+    assert holds({"consent": {"channel": "email", "topic": "offers"}}, granted_offers)
+    assert not holds({"consent": {"channel": "email", "topic": "news"}}, granted_offers)
+
+
 def test_segments_and_accounts() -> None:
     contact = ContactState(
         contact_id=1, account_traits={"employees": "5000"}, segment_keys=frozenset({"emea"})

@@ -162,7 +162,8 @@ class _Compiler:
     def consent(self, node: ConsentCond) -> Bool:
         now = self.env.now
         expires, paused = raw_col(consents.c.expires_at), raw_col(consents.c.paused_until)
-        filters = [consents.c.contact_id == contacts.c.id, consents.c.channel == node.channel]
+        mine = [consents.c.contact_id == contacts.c.id, consents.c.channel == node.channel]
+        filters = list(mine)
         if node.topic is not None:
             filters.append(consents.c.topic.in_((node.topic, "*")))
         status = consents.c.status
@@ -175,7 +176,18 @@ class _Compiler:
         else:
             filters += [status == "granted", sa.not_(expired)]
             filters.append(is_paused if node.status == "paused" else sa.not_(is_paused))
-        return sa.select(sa.literal(1)).where(*filters).correlate(contacts).exists()
+        if node.topic in (None, "*"):
+            return sa.select(sa.literal(1)).where(*filters).correlate(contacts).exists()
+        # a topic's own row decides; the channel's "*" row only stands in without one
+        own_row = sa.select(sa.literal(1)).where(*mine, consents.c.topic == node.topic)
+        own = sa.select(sa.literal(1)).where(*filters, consents.c.topic == node.topic)
+        star = sa.select(sa.literal(1)).where(*filters, consents.c.topic == "*")
+        return sa.or_(
+            own.correlate(contacts).exists(),
+            sa.and_(
+                star.correlate(contacts).exists(), sa.not_(own_row.correlate(contacts).exists())
+            ),
+        )
 
     def segment(self, node: SegmentCond) -> Bool:
         joined = segment_members.join(segments, segments.c.id == segment_members.c.segment_id)

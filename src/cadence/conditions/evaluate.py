@@ -66,7 +66,13 @@ class Snapshot:
         if isinstance(node, BoughtCond):
             return any(bought_matches(node, event, now_ms=now_ms) for event in state.events)
         if isinstance(node, ConsentCond):
-            return any(consent_matches(node, item, now_ms=now_ms) for item in state.consents)
+            rows = [r for r in state.consents if r.channel == node.channel]
+            if node.topic not in (None, "*"):
+                # a topic's own row decides; the channel's "*" row only stands in without one
+                rows = [r for r in rows if r.topic == node.topic] or [
+                    r for r in rows if r.topic == "*"
+                ]
+            return any(consent_matches(node, item, now_ms=now_ms) for item in rows)
         return node.key in state.segment_keys
 
 
