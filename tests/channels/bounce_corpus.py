@@ -35,7 +35,7 @@ def read(name: str) -> bytes:
     if not path.is_file():
         if IN_CI:
             pytest.fail(f"bounce corpus file missing: {path}")
-        pytest.skip(f"bounce corpus not available at {CORPUS}")
+        pytest.skip(f"bounce corpus not available at {CORPUS} (a failure when CI=true)")
     return path.read_bytes()
 
 
@@ -43,4 +43,4 @@ def require_corpus() -> None:
     if not CORPUS.is_dir():
         if IN_CI:
             pytest.fail(f"bounce corpus missing: {CORPUS}")
-        pytest.skip(f"bounce corpus not available at {CORPUS}")
+        pytest.skip(f"bounce corpus not available at {CORPUS} (a failure when CI=true)")
