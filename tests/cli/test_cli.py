@@ -66,3 +66,11 @@ def test_import_contacts_reports_bad_rows(
         assert conn.execute(select(func.count()).select_from(contacts)).scalar_one() == 120
         titles = set(conn.execute(select(contacts.c.traits)).scalars().all()[0])
     assert titles == {"email", "first_name", "job_title"}
+
+
+def test_simulate_prints_each_policy() -> None:
+    result = runner.invoke(app, ["simulate", "--decisions", "3000", "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    for policy in ("adaptive", "fixed_best", "random", "oracle"):
+        assert policy in result.output
+    assert "of the oracle's lift" in result.output
