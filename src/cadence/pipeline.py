@@ -10,6 +10,8 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
+from cadence.consent import identify
+from cadence.consent import service as consent_service
 from cadence.db.engine import UnitOfWork
 from cadence.db.tables import contact_accounts, contacts
 from cadence.events.batch import ContactChange
@@ -55,6 +57,7 @@ def process(uow: UnitOfWork, events: Sequence[Event], *, now: int) -> IngestResu
     for contact_id in _account_members(uow, result.changed_accounts):
         touches.setdefault(contact_id, Touch()).accounts = True
         leads.setdefault(contact_id, LeadTouch()).profile = True
+    _consent(uow, result, touches, now=now)
     config = lead_settings.load(uow)
     for contact_id in update_leads(uow, leads, now=now, settings=config):
         touches[contact_id].columns = True
@@ -62,6 +65,26 @@ def process(uow: UnitOfWork, events: Sequence[Event], *, now: int) -> IngestResu
         uow, touches, now=now, half_life_days=config.half_life_days, live=load_segments(uow)
     )
     return result
+
+
+def _consent(uow: UnitOfWork, result: IngestResult, touches: dict[int, Touch], *, now: int) -> None:
+    """Consent stated in identify traits joins the ledger; merged contacts' state is re-folded."""
+    merged = [cid for cid, change in result.changes.items() if change.merged]
+    if merged:
+        consent_service.refold_contacts(uow, contact_ids=merged, now=now)
+    for contact_id, change in result.changes.items():
+        for event in change.events:
+            if event.type == "identify" and "consent" in event.traits:
+                identify.record_from_traits(
+                    uow,
+                    contact_id=contact_id,
+                    traits=event.traits,
+                    at=event.ts,
+                    now=now,
+                    context=event.context,
+                    update_segments=False,
+                )
+                touches[contact_id].consent = True
 
 
 def _account_members(uow: UnitOfWork, account_ids: set[int]) -> list[int]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, select
 
+from cadence.consent.expiry import expire_due, next_expiry_at
 from cadence.db.engine import unit_of_work
 from cadence.db.tables import schedule
 from cadence.db.types import to_millis
@@ -46,13 +47,14 @@ def run_pass(engine: Engine, *, now: int, limit: int = 5000) -> PassReport:
         by_band = update_memberships(uow, touches, now=now, half_life_days=config.half_life_days)
         report = run_due_rechecks(uow, now=now, limit=limit, half_life_days=config.half_life_days)
         fanned = webhooks.fan_out(uow, now=now)
+        lapsed = expire_due(uow, now=now, limit=500).contacts
     sent = webhooks.deliver_due(engine, now=now)  # network calls happen after the commit
     return PassReport(
         report.evaluated + by_band.evaluated,
         report.entered + by_band.entered,
         report.exited + by_band.exited,
         len(moved),
-        fanned + sum(sent.values()),
+        fanned + sum(sent.values()) + lapsed,
     )
 
 
@@ -73,7 +75,9 @@ def run_until_idle(engine: Engine, *, now: int, limit: int = 5000) -> PassReport
 def next_due(engine: Engine) -> int | None:
     with unit_of_work(engine, write=False) as uow:
         value = uow.conn.execute(select(func.min(schedule.c.due_at))).scalar()
-    return None if value is None else to_millis(value)
+        lapse = next_expiry_at(uow)
+    moments = [m for m in (None if value is None else to_millis(value), lapse) if m is not None]
+    return min(moments) if moments else None
 
 
 async def run_forever(

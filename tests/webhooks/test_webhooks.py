@@ -1,4 +1,4 @@
-"""Outbound webhooks to a real local HTTP server: signed, retried with back-off, one id per delivery."""
+"""Outbound webhooks to a real local HTTP server: signed, retried, one id per delivery."""
 
 from __future__ import annotations
 

@@ -11,15 +11,20 @@ from fastapi import FastAPI
 
 from cadence import __version__, pipeline, scheduler
 from cadence.api import accounts as accounts_routes
+from cadence.api import consent as consent_routes
+from cadence.api import consent_imports, consent_reports, errors, tracking
 from cadence.api import contacts as contact_routes
-from cadence.api import errors, tracking
+from cadence.api import forms as form_routes
 from cadence.api import imports as import_routes
 from cadence.api import leads as lead_routes
+from cadence.api import messages as message_routes
 from cadence.api import segments as segment_routes
+from cadence.api import suppressions as suppression_routes
 from cadence.api import workspace as workspace_routes
 from cadence.config import Settings
 from cadence.events.committer import GroupCommitter
 from cadence.runtime import bootstrap_keys, now_millis, open_database, secret_key
+from cadence.web import routes as web_routes
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -68,6 +73,13 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(segment_routes.router)
     app.include_router(lead_routes.router)
     app.include_router(workspace_routes.router)
+    app.include_router(message_routes.router)
+    app.include_router(consent_routes.router)
+    app.include_router(suppression_routes.router)
+    app.include_router(consent_imports.router)
+    app.include_router(consent_reports.router)
+    app.include_router(form_routes.router)
+    web_routes.install(app)
 
     @app.get("/healthz", include_in_schema=False)
     async def health() -> dict[str, str]:

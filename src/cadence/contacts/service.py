@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Select, delete, insert, or_, select, update
 
+from cadence.consent.views import contacts_consent
 from cadence.contacts import profile
 from cadence.contacts.models import ContactRecord
 from cadence.db.engine import UnitOfWork
@@ -103,11 +104,13 @@ def contacts_json(uow: UnitOfWork, ids: Sequence[int]) -> list[dict[str, Any]]:
     from cadence.scoring.queries import lead_fields
 
     leads, now = lead_settings.load(uow), now_millis()
+    permission = contacts_consent(uow, [i for i in ids if i in rows])
     return [
         {
             **_contact(rows[i], anonymous[i], linked[i]),
             **lead_fields(rows[i], leads, now),
             "segments": keys[i],
+            **permission[i],
         }
         for i in ids
         if i in rows
@@ -294,6 +297,9 @@ def erase_contact(uow: UnitOfWork, contact_id: int, *, now: int) -> dict[str, An
     ]
     if new:
         conn.execute(insert(suppressions), new)
+    from cadence.consent import store as consent_store
+
+    consent_store.erase(uow, contact_ids=everyone)
     for table in (events, identities, contact_accounts, segment_members, consents):
         conn.execute(delete(table).where(table.c.contact_id.in_(everyone)))
     conn.execute(delete(segment_history).where(segment_history.c.contact_id.in_(everyone)))

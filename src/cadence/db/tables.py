@@ -305,3 +305,44 @@ webhook_deliveries = Table(
     Column("delivered_at", Millis, nullable=True),
     UniqueConstraint("webhook", "outbox_id"),
 )
+
+# Permission: what people chose in the preference center or by one-click unsubscribe
+# (reduced frequency, paused, left a topic, left everything), for the marketers' report.
+preference_choices = Table(
+    "preference_choices",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("contact_id", Id, nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("channel", String(32), nullable=True),
+    Column("topic", String(64), nullable=True),
+    Column("source", String(32), nullable=False),
+    Column("at", Millis, nullable=False, index=True),
+)
+
+# Subscribe forms: every display with the incentive shown to the visitor's audience, and
+# every submission attempt (abuse and rate-limit log; IPs only as keyed hashes).
+form_views = Table(
+    "form_views",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("form_key", String(64), nullable=False, index=True),
+    Column("incentive_key", String(64), nullable=True),
+    Column("audience", String(64), nullable=False),
+    Column("ip_hash", String(64), nullable=True),
+    Column("shown_at", Millis, nullable=False),
+    Column("submitted_at", Millis, nullable=True),
+    Column("contact_id", Id, nullable=True),
+)
+
+form_submissions = Table(
+    "form_submissions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("form_key", String(64), nullable=False),
+    Column("view_id", Id, nullable=True),
+    Column("ip_hash", String(64), nullable=False),
+    Column("outcome", String(16), nullable=False),  # accepted, honeypot, invalid, limited ...
+    Column("at", Millis, nullable=False),
+)
+Index("ix_form_submissions_ip_hash_at", form_submissions.c.ip_hash, form_submissions.c.at)

@@ -1,7 +1,7 @@
 """webhook deliveries
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-23 01:43:05.166842
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import cadence.db.types
 
 revision: str = "0004"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""Subscribe forms: hosted opt-in forms with incentives targeted per audience."""
