@@ -1,73 +1,44 @@
-"""``python -m bench``: run every benchmark and print a table of figures."""
+"""``python -m bench``: run every benchmark and print a table of figures.
+
+The segment benchmarks run at a size that keeps ``make bench`` to minutes; run
+``python -m bench.segments --contacts 1000000 --events 10000000`` for the full size.
+"""
 
 from __future__ import annotations
 
 import argparse
-import os
-import uuid
+from typing import Any
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
-from bench import ingest
-from cadence.db.engine import normalise_url
-
-DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+from bench import ingest, segments
+from bench.databases import DATABASES, fresh
 
 
-def _postgres_database() -> tuple[str, str] | None:
-    admin = normalise_url(os.environ.get("CADENCE_BENCH_POSTGRES_URL", DEFAULT_PG))
-    name = f"cadence_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        engine.dispose()
-    except Exception as error:  # benchmarks report what they could not run
-        print(f"PostgreSQL not available ({error.__class__.__name__}); skipping its rows")
-        return None
-    return admin, make_url(admin).set(database=name).render_as_string(hide_password=False)
+def _ingest_rows(args: argparse.Namespace) -> list[tuple[str, str, dict[str, Any]]]:
+    rows: list[tuple[str, str, dict[str, Any]]] = []
+    for kind in DATABASES:
+        with fresh(kind) as url:
+            if url is not None:
+                result = ingest.in_process(
+                    url, events=args.events, contacts=args.contacts, group=50
+                )
+                rows.append(
+                    ("ingest in-process, 100-event batches, 5,000 per commit", kind, result)
+                )
+    for kind in DATABASES:
+        with fresh(kind) as url:
+            if url is not None:
+                result = ingest.over_http(
+                    url,
+                    events=args.http_events,
+                    contacts=args.contacts,
+                    concurrency=args.concurrency,
+                )
+                label = f"HTTP /v1/batch, 100-event batches, {args.concurrency} concurrent"
+                rows.append((label, kind, result))
+    return rows
 
 
-def _drop(admin: str, url: str) -> None:
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    engine.dispose()
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--events", type=int, default=200_000)
-    parser.add_argument("--contacts", type=int, default=20_000)
-    parser.add_argument("--http-events", type=int, default=100_000)
-    parser.add_argument("--concurrency", type=int, default=16)
-    args = parser.parse_args()
-    rows: list[tuple[str, str, dict[str, object]]] = []
-
-    def databases() -> list[tuple[str, str, object]]:
-        found: list[tuple[str, str, object]] = []
-        url, folder = ingest.fresh_sqlite()
-        found.append(("sqlite", url, lambda: ingest.cleanup(folder)))
-        pg = _postgres_database()
-        if pg is not None:
-            admin, pg_url = pg
-            found.append(("postgresql", pg_url, lambda: _drop(admin, pg_url)))
-        return found
-
-    for name, url, done in databases():
-        result = ingest.in_process(url, events=args.events, contacts=args.contacts, group=50)
-        rows.append(("ingest in-process, 100-event batches, 5,000 per commit", name, result))
-        done()  # type: ignore[operator]
-    for name, url, done in databases():
-        result = ingest.over_http(
-            url, events=args.http_events, contacts=args.contacts, concurrency=args.concurrency
-        )
-        rows.append(
-            (f"HTTP /v1/batch, 100-event batches, {args.concurrency} concurrent", name, result)
-        )
-        done()  # type: ignore[operator]
-
+def _print_ingest(rows: list[tuple[str, str, dict[str, Any]]]) -> None:
     print(f"\n{'benchmark':<58} {'db':<11} {'events':>9} {'seconds':>8} {'events/s':>10}  extra")
     for label, db, result in rows:
         extra = (
@@ -79,6 +50,34 @@ def main() -> None:
             f"{label:<58} {db:<11} {result['events']:>9,} {result['seconds']:>8.2f} "
             f"{result['events_per_s']:>10,.0f}  {extra}"
         )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--contacts", type=int, default=20_000)
+    parser.add_argument("--http-events", type=int, default=100_000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--only", choices=("ingest", "segments"), help="run one group")
+    segments.add_arguments(parser, prefix="segment-")
+    args = parser.parse_args()
+    if args.only != "segments":
+        _print_ingest(_ingest_rows(args))
+    if args.only != "ingest":
+        for kind in DATABASES:
+            result = segments.run_rebuild(
+                kind,
+                contacts=args.segment_contacts,
+                events=args.segment_events,
+                explain=args.explain,
+            )
+            if result is not None:
+                segments.print_rebuild(result)
+        found = [
+            segments.run_incremental(k, events=args.ingest_events, contacts=args.ingest_contacts)
+            for k in DATABASES
+        ]
+        segments.print_incremental([r for r in found if r is not None])
     print(f"bench process peak RSS {ingest.peak_rss_mb():.0f} MB")
 
 

@@ -5,18 +5,17 @@ from __future__ import annotations
 import asyncio
 import os
 import resource
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
+from sqlalchemy import Engine
 
 from bench.loadgen import post_all
 from bench.workload import batches
@@ -25,15 +24,34 @@ from cadence.db.engine import make_engine, unit_of_work
 from cadence.db.migrate import upgrade
 from cadence.events.spec import parse_message
 from cadence.runtime import now_millis
+from cadence.workspace.document import load_text, read
+from cadence.workspace.service import apply
 
 WRITE_KEY = "cad_w_bench-write-key-0123456789abcdefghijkl"
 
 
-def in_process(url: str, *, events: int, contacts: int, group: int) -> dict[str, Any]:
-    """Parse and ingest 100-event batches, committing every ``group`` batches (group commit)."""
+def in_process(
+    url: str, *, events: int, contacts: int, group: int, workspace: str | None = None
+) -> dict[str, Any]:
+    """Ingest into a fresh database; with ``workspace`` (a workspace document) applied first,
+    so that its segments are live."""
     engine = make_engine(url)
     upgrade(engine)
-    work = batches(count=events, contacts=contacts, size=100, tag=f"ip{group}")
+    if workspace is not None:
+        with unit_of_work(engine) as uow:
+            apply(uow, read(load_text(workspace)), now=now_millis())
+    result = ingest_workload(
+        engine, events=events, contacts=contacts, group=group, tag=f"ip{group}"
+    )
+    engine.dispose()
+    return result
+
+
+def ingest_workload(
+    engine: Engine, *, events: int, contacts: int, group: int, tag: str, seed: int = 1
+) -> dict[str, Any]:
+    """Parse and ingest 100-event batches, committing every ``group`` batches (group commit)."""
+    work = batches(count=events, contacts=contacts, size=100, seed=seed, tag=tag)
     started = time.perf_counter()
     for start in range(0, len(work), group):
         received = now_millis()
@@ -46,7 +64,6 @@ def in_process(url: str, *, events: int, contacts: int, group: int) -> dict[str,
         with unit_of_work(engine) as uow:
             pipeline.process(uow, parsed, now=received)
     elapsed = time.perf_counter() - started
-    engine.dispose()
     return {"events": events, "seconds": elapsed, "events_per_s": events / elapsed}
 
 
@@ -115,14 +132,5 @@ def over_http(url: str, *, events: int, contacts: int, concurrency: int) -> dict
     }
 
 
-def fresh_sqlite() -> tuple[str, Path]:
-    folder = Path(tempfile.mkdtemp(prefix="cadence-bench-"))
-    return f"sqlite:///{folder / 'bench.db'}", folder
-
-
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def cleanup(folder: Path) -> None:
-    shutil.rmtree(folder, ignore_errors=True)
