@@ -206,6 +206,20 @@ def test_a_topic_row_overrides_the_all_topics_row() -> None:
     assert not holds({"consent": {"channel": "email", "topic": "news"}}, granted_offers)
 
 
+def test_frequency_choice_is_a_condition() -> None:
+    weekly = consents(ConsentRecord("email", "news", "granted", frequency="weekly"))
+    assert holds({"consent": {"channel": "email", "topic": "news", "frequency": "weekly"}}, weekly)
+    assert not holds(
+        {"consent": {"channel": "email", "topic": "news", "frequency": "daily"}}, weekly
+    )
+    paused = consents(
+        ConsentRecord("email", "news", "granted", paused_until=NOW_MS + 1, frequency="weekly")
+    )
+    assert holds(
+        {"consent": {"channel": "email", "status": "paused", "frequency": "weekly"}}, paused
+    )
+
+
 def test_segments_and_accounts() -> None:
     contact = ContactState(
         contact_id=1, account_traits={"employees": "5000"}, segment_keys=frozenset({"emea"})

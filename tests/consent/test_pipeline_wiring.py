@@ -42,3 +42,26 @@ def test_merged_consent_follows_and_erasure_removes_the_ledger(client: TestClien
     assert ledger_rows(client) >= 1
     assert client.delete(f"/api/contacts/{merged['id']}").status_code == 200
     assert ledger_rows(client) == 0
+
+
+def test_frequency_choice_moves_segments(client: TestClient) -> None:
+    # sms: email grants wait for double opt-in by default
+    monthly = {"consent": {"channel": "sms", "topic": "news", "frequency": "monthly"}}
+    assert (
+        client.post("/api/segments", json={"key": "monthly-news", "condition": monthly}).status_code
+        == 201
+    )
+    choice = {"status": "granted", "frequency": "monthly"}
+    consent = {"sms": {"news": choice}, "wording": "Monthly news, please", "source": "form"}
+    send(client, call("identify", userId="f1", traits={"email": "f1@x.io", "consent": consent}))
+    assert contact_by(client, user_id="f1")["segments"] == ["monthly-news"]
+    rebuilt = client.post("/api/segments", json={"key": "monthly-news-sql", "condition": monthly})
+    assert rebuilt.json()["rebuild"][0]["members"] == 1  # the SQL side agrees
+    daily = {"consent": {"channel": "sms", "topic": "news", "frequency": "daily"}}
+    assert (
+        client.post("/api/segments", json={"key": "daily", "condition": daily}).json()["size"] == 0
+    )
+    bad = {"consent": {"channel": "email", "frequency": "hourly"}}
+    refused = client.post("/api/segments", json={"key": "bad-frequency", "condition": bad})
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["field"] == "condition.consent.frequency"

@@ -164,6 +164,8 @@ class _Compiler:
         expires, paused = raw_col(consents.c.expires_at), raw_col(consents.c.paused_until)
         mine = [consents.c.contact_id == contacts.c.id, consents.c.channel == node.channel]
         filters = list(mine)
+        if node.frequency is not None:
+            filters.append(consents.c.frequency == node.frequency)
         if node.topic is not None:
             filters.append(consents.c.topic.in_((node.topic, "*")))
         status = consents.c.status

@@ -131,8 +131,11 @@ def bought_matches(node: BoughtCond, event: EventRecord, *, now_ms: int) -> bool
 
 
 def consent_matches(node: ConsentCond, record: ConsentRecord, *, now_ms: int) -> bool:
-    """The record is for the channel and topic (or all topics) and in the asked state."""
+    """The record is for the channel and topic (or all topics), in the asked state and,
+    when asked, with the asked frequency choice."""
     if record.channel != node.channel:
+        return False
+    if node.frequency is not None and record.frequency != node.frequency:
         return False
     if node.topic is not None and record.topic not in (node.topic, "*"):
         return False

@@ -145,7 +145,8 @@ def describe(leaf: Leaf) -> str:
         return f"bought {' in '.join(what)}{_window(leaf.window_ms)}"
     if isinstance(leaf, ConsentCond):
         topic = "any topic" if leaf.topic is None else f"topic {leaf.topic}"
-        return f"consent for {leaf.channel} ({topic}) is {leaf.status}"
+        every = "" if leaf.frequency is None else f", {leaf.frequency}"
+        return f"consent for {leaf.channel} ({topic}{every}) is {leaf.status}"
     return f"is in segment {leaf.key}"
 
 

@@ -136,6 +136,9 @@ def parse_bought(raw: Mapping[str, Any], path: str, problems: Problems) -> Bough
     )
 
 
+FREQUENCIES = ("realtime", "daily", "weekly", "monthly", "quarterly")
+
+
 def parse_consent(raw: Mapping[str, Any], path: str, problems: Problems) -> ConsentCond | None:
     """{consent: {channel: email, topic: offers, status: granted}}"""
     reject_extra_keys(raw, ("consent",), path, problems)
@@ -144,7 +147,7 @@ def parse_consent(raw: Mapping[str, Any], path: str, problems: Problems) -> Cons
         problems.add(spec_path, "expected {channel: ..., topic: ..., status: ...}")
         return None
     before = len(problems.errors)
-    reject_extra_keys(spec, ("channel", "topic", "status"), spec_path, problems)
+    reject_extra_keys(spec, ("channel", "topic", "status", "frequency"), spec_path, problems)
     channel = _text(spec.get("channel"), join_path(spec_path, "channel"), problems, "a channel")
     topic = None
     if "topic" in spec:
@@ -153,9 +156,14 @@ def parse_consent(raw: Mapping[str, Any], path: str, problems: Problems) -> Cons
     statuses = get_args(ConsentStatus)
     if status not in statuses:
         problems.add(join_path(spec_path, "status"), f"expected one of {', '.join(statuses)}")
+    frequency = spec.get("frequency")
+    if frequency is not None and frequency not in FREQUENCIES:
+        problems.add(join_path(spec_path, "frequency"), f"expected one of {', '.join(FREQUENCIES)}")
     if len(problems.errors) > before or channel is None:
         return None
-    return ConsentCond(channel=channel, topic=topic, status=cast(ConsentStatus, status))
+    return ConsentCond(
+        channel=channel, topic=topic, status=cast(ConsentStatus, status), frequency=frequency
+    )
 
 
 def parse_segment(raw: Mapping[str, Any], path: str, problems: Problems) -> SegmentCond | None:

@@ -134,6 +134,7 @@ class ConsentCond:
     channel: str
     topic: str | None = None  # None = any topic
     status: ConsentStatus = "granted"
+    frequency: str | None = None  # the contact's frequency choice must be this one
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +178,7 @@ class ConsentRecord:
     status: str
     paused_until: int | None = None
     expires_at: int | None = None
+    frequency: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

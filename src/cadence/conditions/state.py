@@ -127,10 +127,15 @@ def _consents(conn: Connection, ids: Sequence[int]) -> dict[int, list[ConsentRec
         consents.c.status,
         paused,
         expires,
+        consents.c.frequency,
     ).where(consents.c.contact_id.in_(ids))
     found: dict[int, list[ConsentRecord]] = defaultdict(list)
-    for contact_id, channel, topic, status, paused_until, expires_at in conn.execute(query):
-        found[contact_id].append(ConsentRecord(channel, topic, status, paused_until, expires_at))
+    for contact_id, channel, topic, status, paused_until, expires_at, frequency in conn.execute(
+        query
+    ):
+        found[contact_id].append(
+            ConsentRecord(channel, topic, status, paused_until, expires_at, frequency)
+        )
     return found
 
 
