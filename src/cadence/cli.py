@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cadence import pipeline
+from cadence.commands import register_all
 from cadence.config import Settings, load_settings
 from cadence.db.engine import unit_of_work
 from cadence.db.migrate import current_revision, upgrade
@@ -287,6 +288,9 @@ def demo(
     console.print(f"\nServe it with [bold]cadence serve[/], then open {settings.public_url}/docs")
     console.print(f"  admin key (REST API, Bearer): [bold]{admin}[/]", soft_wrap=True)
     console.print(f"  write key (tracking API, Basic user): [bold]{write}[/]", soft_wrap=True)
+
+
+register_all(app, import_app)  # each capability's own commands (cadence.commands.*)
 
 
 def main() -> None:

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     run_scheduler: bool = Field(
         default=True, description="run due work inside `cadence serve` (off when workers do it)"
     )
+    # channels (A1): SMTP, DKIM, SMS/webhook providers
+    # sending (A2): send batch sizes, delivery workers
+    # console (C): bootstrap admin, sessions
 
     @property
     def public_url(self) -> str:

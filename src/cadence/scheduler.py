@@ -48,7 +48,12 @@ def run_pass(engine: Engine, *, now: int, limit: int = 5000) -> PassReport:
         report = run_due_rechecks(uow, now=now, limit=limit, half_life_days=config.half_life_days)
         fanned = webhooks.fan_out(uow, now=now)
         lapsed = expire_due(uow, now=now, limit=500).contacts
+        # sending (A2): deferred sends that fall due are re-gated here
+        # decisions (B1): reward windows that close are attributed here
+        # journeys (B2): due journey steps run here
+        # console (C): scheduled model retraining here
     sent = webhooks.deliver_due(engine, now=now)  # network calls happen after the commit
+    # sending (A2): queued sends are delivered here, after the commit
     return PassReport(
         report.evaluated + by_band.evaluated,
         report.entered + by_band.entered,

@@ -79,7 +79,13 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(consent_imports.router)
     app.include_router(consent_reports.router)
     app.include_router(form_routes.router)
+    # sending, policy, campaigns (A2) routers here
+    # channels: tracking, bounces, audiences, tasks (A1) routers here
+    # decision points (B1) routers here
+    # journeys (B2) routers here
+    # leads: owners (D) routers here
     web_routes.install(app)
+    # console (C) pages here
 
     @app.get("/healthz", include_in_schema=False)
     async def health() -> dict[str, str]:

@@ -346,3 +346,15 @@ form_submissions = Table(
     Column("at", Millis, nullable=False),
 )
 Index("ix_form_submissions_ip_hash_at", form_submissions.c.ip_hash, form_submissions.c.at)
+
+# --- sending, policy and campaigns (migration 0005) ---
+
+# --- channels: tracking and bounces (migration 0006) ---
+
+# --- decision points and their log (migration 0007) ---
+
+# --- journeys (migration 0008) ---
+
+# --- console: users, sessions, insights, predictive models (migration 0009) ---
+
+# --- leads: owners, performance (migration 0010) ---
