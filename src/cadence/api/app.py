@@ -84,6 +84,7 @@ def create_app(settings: Settings) -> FastAPI:
     # decision points (B1) routers here
     # journeys (B2) routers here
     # leads: owners (D) routers here
+    # insights (C2) routers here
     web_routes.install(app)
     # console (C) pages here
 

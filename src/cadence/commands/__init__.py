@@ -10,7 +10,7 @@ from typing import Final
 
 import typer
 
-MODULES: Final = ("sending", "channels", "decisions", "journeys", "console", "leads")
+MODULES: Final = ("sending", "channels", "decisions", "journeys", "console", "insights", "leads")
 
 
 def register_all(app: typer.Typer, import_app: typer.Typer) -> None:
