@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from bench import campaign as campaign_bench
 from bench import ingest, segments
+from bench import journeys as journey_bench
 from bench.databases import DATABASES, fresh
 
 
@@ -58,9 +60,19 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=20_000)
     parser.add_argument("--http-events", type=int, default=100_000)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--only", choices=("ingest", "segments"), help="run one group")
+    parser.add_argument(
+        "--only", choices=("ingest", "segments", "journeys", "campaign"), help="run one group"
+    )
     segments.add_arguments(parser, prefix="segment-")
     args = parser.parse_args()
+    if args.only in (None, "campaign"):
+        campaign_bench.main_for(recipients=1000)
+    if args.only == "campaign":
+        return
+    if args.only in (None, "journeys"):
+        journey_bench.report(people=20_000, workers=2)
+    if args.only == "journeys":
+        return
     if args.only != "segments":
         _print_ingest(_ingest_rows(args))
     if args.only != "ingest":

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import resource
-import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 from sqlalchemy import Engine
 
 from bench.loadgen import post_all
+from bench.serving import served
 from bench.workload import batches
 from cadence import pipeline
 from cadence.db.engine import make_engine, unit_of_work
@@ -67,12 +62,6 @@ def ingest_workload(
     return {"events": events, "seconds": elapsed, "events_per_s": events / elapsed}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _peak_rss_kb(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -82,27 +71,8 @@ def _peak_rss_kb(pid: int) -> int:
 
 def over_http(url: str, *, events: int, contacts: int, concurrency: int) -> dict[str, Any]:
     """Serve Cadence with uvicorn in its own process and post 100-event batches concurrently."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "CADENCE_DATABASE_URL": url,
-        "CADENCE_BOOTSTRAP_WRITE_KEY": WRITE_KEY,
-        "CADENCE_PORT": str(port),
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "cadence.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):  # wait for the server to answer its health check
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.05)
+    env = {"CADENCE_DATABASE_URL": url, "CADENCE_BOOTSTRAP_WRITE_KEY": WRITE_KEY}
+    with served(env) as (port, server):
         bodies = [
             orjson.dumps({"batch": chunk})
             for chunk in batches(count=events, contacts=contacts, size=100, tag="http")
@@ -121,9 +91,6 @@ def over_http(url: str, *, events: int, contacts: int, concurrency: int) -> dict
         elapsed = time.perf_counter() - started
         assert answered == len(bodies)
         peak = _peak_rss_kb(server.pid)
-    finally:
-        server.send_signal(signal.SIGINT)
-        server.wait(timeout=60)
     return {
         "events": events,
         "seconds": elapsed,

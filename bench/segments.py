@@ -167,7 +167,9 @@ def _rebuild_again(engine: Engine, rows: list[SegmentRow], *, now: int) -> float
 def _rechecks(engine: Engine, *, now: int) -> tuple[int, float]:
     """How many re-checks the rebuild left due, and how fast the scheduler takes them."""
     with engine.connect() as conn:
-        due = conn.scalar(sa.select(sa.func.count()).select_from(schedule)) or 0
+        query = sa.select(sa.func.count()).select_from(schedule)
+        due = conn.scalar(query.where(sa.type_coerce(schedule.c.due_at, sa.BigInteger) <= now))
+    due = due or 0
     if not due:
         return 0, 0.0
     begun = time.perf_counter()
@@ -305,7 +307,7 @@ def print_rebuild(result: RebuildResult) -> None:
         f"{result.commit_seconds:.2f} s); the conditions alone {alone:.2f} s; "
         f"rebuilt again with members in place {result.again_seconds:.2f} s"
     )
-    if result.rechecks_due:
+    if result.rechecks_due and result.rechecks_per_s:
         drain = result.rechecks_due / result.rechecks_per_s
         print(
             f"re-checks the rebuild left due now: {result.rechecks_due:,}; the scheduler "

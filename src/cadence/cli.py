@@ -67,10 +67,11 @@ def worker() -> None:
 
     from cadence import scheduler
 
-    with database(_settings()) as engine:
+    settings = _settings()
+    with database(settings) as engine:
         console.print("worker running; Ctrl-C to stop")
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(scheduler.run_forever(engine, clock=now_millis))
+            asyncio.run(scheduler.run_forever(engine, clock=now_millis, settings=settings))
 
 
 @db_app.command("upgrade")
@@ -284,10 +285,23 @@ def demo(
         with unit_of_work(engine) as uow:
             _, admin = create_key(uow, scope="admin", name="demo admin", now=now_millis())
             _, write = create_key(uow, scope="write", name="demo write", now=now_millis())
+        from cadence.commands.console import demo_admin
+        from cadence.console.demo_story import tell
+
+        story = tell(engine, seed=seed, now=now_millis())
+
+        admin_email = settings.bootstrap_admin_email or "admin@example.com"
+        password = demo_admin(engine, email=admin_email, password=settings.bootstrap_admin_password)
     console.print(summary)
+    console.print(story)
     console.print(f"\nServe it with [bold]cadence serve[/], then open {settings.public_url}/docs")
     console.print(f"  admin key (REST API, Bearer): [bold]{admin}[/]", soft_wrap=True)
     console.print(f"  write key (tracking API, Basic user): [bold]{write}[/]", soft_wrap=True)
+    console.print(
+        f"  console: {settings.public_url}/login as [bold]{admin_email}[/],"
+        f" password [bold]{password}[/]",
+        soft_wrap=True,
+    )
 
 
 register_all(app, import_app)  # each capability's own commands (cadence.commands.*)

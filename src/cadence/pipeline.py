@@ -17,6 +17,8 @@ from cadence.db.tables import contact_accounts, contacts
 from cadence.events.batch import ContactChange
 from cadence.events.ingest import IngestResult, ingest
 from cadence.events.spec import Event
+from cadence.journeys import triggers as journey_triggers
+from cadence.scoring import owners
 from cadence.scoring import settings as lead_settings
 from cadence.scoring.rules import Event as ScoredEvent
 from cadence.scoring.service import LeadTouch, update_leads
@@ -31,6 +33,7 @@ def touch_of(change: ContactChange) -> Touch:
         events={e.name or e.type for e in change.events},
         accounts=change.accounts,
         cause="merged with another contact" if change.merged else "",
+        ingested=change.columns,
     )
 
 
@@ -64,7 +67,22 @@ def process(uow: UnitOfWork, events: Sequence[Event], *, now: int) -> IngestResu
     update_memberships(
         uow, touches, now=now, half_life_days=config.half_life_days, live=load_segments(uow)
     )
+    journey_triggers.on_changes(uow, result.changes, now=now)
     return result
+
+
+def change_owner(
+    uow: UnitOfWork, contact_id: int, *, owner: str | None, actor: str, reason: str, now: int
+) -> owners.OwnerChange | None:
+    """Give a contact its sales owner; segments on ``owner`` follow in the same transaction."""
+    change = owners.assign(
+        uow, contact_id=contact_id, owner=owner, actor=actor, reason=reason, now=now
+    )
+    if change is not None:
+        touch = Touch(columns=True, cause="owner changed")
+        config = lead_settings.load(uow)
+        update_memberships(uow, {contact_id: touch}, now=now, half_life_days=config.half_life_days)
+    return change
 
 
 def _consent(uow: UnitOfWork, result: IngestResult, touches: dict[int, Touch], *, now: int) -> None:

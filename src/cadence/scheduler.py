@@ -13,13 +13,19 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, select
 
+from cadence.campaigns import scheduled as campaign_work
+from cadence.config import Settings
 from cadence.consent.expiry import expire_due, next_expiry_at
 from cadence.db.engine import unit_of_work
-from cadence.db.tables import schedule
+from cadence.db.tables import campaigns, decision_log, journey_due, schedule, send_jobs
 from cadence.db.types import to_millis
+from cadence.decisions import rewards as decision_rewards
+from cadence.insights import schedule as insights_schedule
+from cadence.journeys import runner as journey_runner
 from cadence.scoring import settings as lead_settings
 from cadence.scoring.service import run_due_bands
 from cadence.segments.membership import Touch, run_due_rechecks, update_memberships
+from cadence.sending.delivery import deliver_due as deliver_sends
 from cadence.webhooks import service as webhooks
 
 log = logging.getLogger(__name__)
@@ -38,8 +44,12 @@ class PassReport:
         return self.segment_checks + self.bands + self.webhooks
 
 
-def run_pass(engine: Engine, *, now: int, limit: int = 5000) -> PassReport:
-    """Run one batch of due work; returns what it did (0 when nothing was due)."""
+def run_pass(
+    engine: Engine, *, now: int, limit: int = 5000, settings: Settings | None = None
+) -> PassReport:
+    """Run one batch of due work; returns what it did (0 when nothing was due).
+
+    ``settings`` configure the channels: without them no message is delivered."""
     with unit_of_work(engine) as uow:
         config = lead_settings.load(uow)
         moved = run_due_bands(uow, now=now, settings=config, limit=limit)
@@ -49,25 +59,37 @@ def run_pass(engine: Engine, *, now: int, limit: int = 5000) -> PassReport:
         fanned = webhooks.fan_out(uow, now=now)
         lapsed = expire_due(uow, now=now, limit=500).contacts
         # sending (A2): deferred sends that fall due are re-gated here
+        sending = campaign_work.run_due(uow, now=now, limit=limit)
         # decisions (B1): reward windows that close are attributed here
+        attributed = decision_rewards.attribute_due(uow, now=now, limit=limit)
         # journeys (B2): due journey steps run here
+        journeyed = journey_runner.run_pass(uow, now=now, limit=min(limit, 200))
         # console (C): scheduled model retraining here
+        retrain_horizon = insights_schedule.claim_retraining(uow, now=now)
     sent = webhooks.deliver_due(engine, now=now)  # network calls happen after the commit
+    if retrain_horizon is not None:  # insights (C2): fitting runs outside the pass's transaction
+        insights_schedule.retrain(engine, now=now, horizon_days=retrain_horizon)
     # sending (A2): queued sends are delivered here, after the commit
+    if settings is not None:
+        sending += deliver_sends(engine, settings, now=now, limit=settings.send_batch_size)
+        with unit_of_work(engine) as uow:
+            campaign_work.finish_campaigns(uow)
     return PassReport(
         report.evaluated + by_band.evaluated,
         report.entered + by_band.entered,
         report.exited + by_band.exited,
         len(moved),
-        fanned + sum(sent.values()) + lapsed,
+        fanned + sum(sent.values()) + lapsed + sending + attributed + journeyed,
     )
 
 
-def run_until_idle(engine: Engine, *, now: int, limit: int = 5000) -> PassReport:
+def run_until_idle(
+    engine: Engine, *, now: int, limit: int = 5000, settings: Settings | None = None
+) -> PassReport:
     """Run passes until nothing is due at ``now``."""
     total = PassReport()
     while True:
-        step = run_pass(engine, now=now, limit=limit)
+        step = run_pass(engine, now=now, limit=limit, settings=settings)
         if step.done == 0:
             return total
         total.segment_checks += step.segment_checks
@@ -78,20 +100,36 @@ def run_until_idle(engine: Engine, *, now: int, limit: int = 5000) -> PassReport
 
 
 def next_due(engine: Engine) -> int | None:
+    """The earliest moment any kind of due work falls due (None when nothing is waiting)."""
+    jobs = send_jobs.c
+    queries = [
+        select(func.min(schedule.c.due_at)),
+        select(func.min(journey_due.c.due_at)),
+        select(func.min(jobs.due_at)).where(jobs.state.in_(("queued", "deferred"))),
+        select(func.min(jobs.lease_until)).where(jobs.state == "sending"),
+        select(func.min(campaigns.c.send_at)).where(campaigns.c.status == "scheduled"),
+        select(func.min(decision_log.c.closes_at)).where(decision_log.c.reward_source.is_(None)),
+    ]
     with unit_of_work(engine, write=False) as uow:
-        value = uow.conn.execute(select(func.min(schedule.c.due_at))).scalar()
+        values = [uow.conn.execute(query).scalar() for query in queries]
         lapse = next_expiry_at(uow)
-    moments = [m for m in (None if value is None else to_millis(value), lapse) if m is not None]
+    moments = [to_millis(value) for value in values if value is not None]
+    if lapse is not None:
+        moments.append(lapse)
     return min(moments) if moments else None
 
 
 async def run_forever(
-    engine: Engine, *, clock: Callable[[], int], idle_seconds: float = 5.0
+    engine: Engine,
+    *,
+    clock: Callable[[], int],
+    idle_seconds: float = 5.0,
+    settings: Settings | None = None,
 ) -> None:
     """The background loop: run what is due, then wait until the next due moment (bounded)."""
     while True:
         try:
-            report = await asyncio.to_thread(run_until_idle, engine, now=clock())
+            report = await asyncio.to_thread(run_until_idle, engine, now=clock(), settings=settings)
             if report.done:
                 log.info(
                     "scheduler: %s re-checks, %s entered, %s exited",

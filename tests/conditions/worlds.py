@@ -95,6 +95,7 @@ columns = st.fixed_dictionaries(
         "lifecycle_stage": st.sampled_from(["lead", "mql", "sql", "customer"]),
         "owner": st.sampled_from([None, "ann", "bob"]),
         "profile_level": st.integers(0, 3),
+        "predicted_conversion": st.one_of(st.none(), st.sampled_from([0.1, 0.5]), st.floats(0, 1)),
         "email": st.sampled_from([None, "ann@acme.com", "bob@example.org", "x\n@acme.com"]),
         "first_seen_at": optional_times(),
         "last_seen_at": optional_times(),

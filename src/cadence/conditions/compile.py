@@ -10,7 +10,7 @@ primary keys. Merged (redirect) contacts are not filtered out here.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -71,10 +71,12 @@ def _negated(sql: _Sql, negate: bool) -> _Sql:
 @dataclass(frozen=True, slots=True)
 class _Compiler:
     env: SqlEnv
+    in_any: bool = False  # below an `any`: PostgreSQL cannot turn EXISTS into a join there
 
     def node(self, node: Condition) -> _Sql:
         if isinstance(node, AllOf | AnyOf):
-            parts = [self.node(item) for item in node.items]
+            inner = replace(self, in_any=True) if isinstance(node, AnyOf) else self
+            parts = [inner.node(item) for item in node.items]
             nullable = any(part.nullable for part in parts)
             exprs = [part.expr for part in parts]
             if isinstance(node, AllOf):
@@ -151,11 +153,17 @@ class _Compiler:
 
         SQLite runs the uncorrelated IN once (a correlated EXISTS makes it scan an
         event-name index per contact); PostgreSQL turns EXISTS into a semi-join,
-        and NOT EXISTS into an anti-join where NOT IN would not.
+        and NOT EXISTS into an anti-join where NOT IN would not. Below an `any`
+        neither join is possible, and a correlated EXISTS would run once per
+        contact, so there PostgreSQL gets the IN too (hashed once); NULL ids are
+        left out so that NOT IN stays two-valued.
         """
         if self.env.dialect == "sqlite":
             return contacts.c.id.in_(ids)
         found = ids.subquery()
+        if self.in_any:
+            column = found.c.contact_id
+            return contacts.c.id.in_(sa.select(column).where(column.is_not(None)))
         query = sa.select(sa.literal(1)).select_from(found).correlate(contacts)
         return query.where(found.c.contact_id == contacts.c.id).exists()
 

@@ -174,6 +174,11 @@ FIELDS: Mapping[str, FieldSpec] = {
         column_field("fit", Kind.NUMBER, description="fit points behind the grade"),
         column_field("lifecycle_stage", Kind.TEXT, description="lead, mql, sql, ..."),
         column_field("owner", Kind.TEXT, description="sales owner"),
+        column_field(
+            "predicted_conversion",
+            Kind.NUMBER,
+            description="probability (0-1) of becoming SQL or customer, from the active model",
+        ),
         column_field("profile_level", Kind.NUMBER, description="profile level 0-3"),
         column_field("email", Kind.TEXT, description="email address"),
         column_field("first_seen_at", Kind.DATE),

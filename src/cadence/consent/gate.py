@@ -17,22 +17,25 @@ reason is the most fundamental one. A message is allowed only when:
    the contact, the organisation's caps still apply). Sends after ``at`` count
    too, so a message scheduled between two others cannot crowd them.
 
-The organisation's contact policy (caps per channel and period, quiet hours,
-priorities) joins as further checks appended to ``CHECKS``, reading new
-fields of ``SendContext`` filled from new keyword arguments of ``check``;
-callers keep a single entry point and every block keeps a stable ``Reason``.
+6. it respects the organisation's contact policy (``cadence.policy.rules``): caps per
+   channel and period, the minimum gap between any two messages, quiet hours on the
+   contact's clock and the sunset of contacts who stopped responding. It runs last, after
+   every consent check, so a message without permission is always blocked for that.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final
+from zoneinfo import ZoneInfo
 
 from cadence.consent.config import PermissionConfig
 from cadence.consent.models import ALL_TOPICS, FREQUENCY_WINDOW_MS, Status
 from cadence.consent.state import ConsentRow, ContactConsent
+from cadence.policy import rules as policy_rules
+from cadence.policy.models import NO_POLICY, Candidate, PastSend, Policy
 
 
 class Reason(StrEnum):
@@ -47,6 +50,12 @@ class Reason(StrEnum):
     EXPIRED = "expired"
     PAUSED = "paused"
     FREQUENCY = "frequency"
+    # the organisation's contact policy (same codes as ``policy.rules.Limit``)
+    CAP = "cap"
+    MIN_GAP = "min_gap"
+    QUIET_HOURS = "quiet_hours"
+    SUNSET = "sunset"
+    PRIORITY = "priority"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,6 +85,13 @@ class SendContext:
     topic: str
     at: int
     config: PermissionConfig
+    policy: Policy = NO_POLICY
+    history: Sequence[PastSend] = ()  # the contact's booked sends on every channel, near ``at``
+    # the contact's time zone, else the workspace's
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    last_response: int | None = None  # the contact's latest open, click, reply ... (epoch ms)
+    priority: int = 0
+    message_key: str | None = None
 
 
 def check(
@@ -87,9 +103,16 @@ def check(
     topic: str,
     at: int,
     config: PermissionConfig,
+    policy: Policy = NO_POLICY,
+    history: Sequence[PastSend] = (),
+    zone: ZoneInfo | None = None,
+    last_response: int | None = None,
+    priority: int = 0,
+    message_key: str | None = None,
 ) -> Decision:
     """Allow or block one message; ``recent_sends`` are this contact's sends of the topic on
-    the channel (epoch ms), ``suppressed`` whether the channel's address is suppressed."""
+    the channel (epoch ms), ``suppressed`` whether the channel's address is suppressed;
+    ``policy`` and the rest describe the contact for the organisation's contact policy."""
     context = SendContext(
         consent_state=consent_state,
         consent=consent_state.row_for(channel=channel, topic=topic),
@@ -99,6 +122,12 @@ def check(
         topic=topic,
         at=at,
         config=config,
+        policy=policy,
+        history=history,
+        zone=zone or ZoneInfo(policy.timezone),
+        last_response=last_response,
+        priority=priority,
+        message_key=message_key,
     )
     for rule in CHECKS:
         blocked = rule(context)
@@ -174,6 +203,26 @@ def _within_frequency(context: SendContext) -> Blocked | None:
     )
 
 
+def _within_policy(context: SendContext) -> Blocked | None:
+    limited = policy_rules.check(
+        policy=context.policy,
+        candidate=Candidate(
+            at=context.at,
+            channel=context.channel,
+            priority=context.priority,
+            message_key=context.message_key,
+        ),
+        history=context.history,
+        zone=context.zone,
+        last_response=context.last_response,
+    )
+    if limited is None:
+        return None
+    return Blocked(
+        reason=Reason(limited.reason.value), detail=limited.detail, retry_at=limited.retry_at
+    )
+
+
 def next_free(*, at: int, sends: Sequence[int], window: int) -> int:
     """The earliest moment from ``at`` that is at least ``window`` away from every send."""
     if window <= 0:
@@ -193,5 +242,6 @@ CHECKS: Final[tuple[Callable[[SendContext], Blocked | None], ...]] = (
     _consent_in_force,
     _not_paused,
     _within_frequency,
+    _within_policy,
 )
 """The checks in order; the first block wins."""

@@ -21,10 +21,14 @@ from cadence.consent.service import suppressed_for
 from cadence.consent.state import fold
 from cadence.db.bulk import millis
 from cadence.db.engine import UnitOfWork
-from cadence.db.tables import gate_decisions, sends
+from cadence.db.tables import contacts, gate_decisions, send_jobs, sends
 from cadence.errors import NotFound
+from cadence.policy import rules as policy_rules
+from cadence.policy import service as policy_service
+from cadence.policy.models import PastSend, Policy
 
-COUNTED_STATUSES: Final = ("queued", "sent", "bounced")  # a failed send reached nobody
+# a failed or cancelled send reached nobody; ``unknown`` may have (killed mid-send)
+COUNTED_STATUSES: Final = ("queued", "sending", "sent", "unknown", "bounced")
 _LONGEST_WINDOW: Final = max(FREQUENCY_WINDOW_MS.values())
 
 
@@ -63,6 +67,7 @@ def reserve_send(
     source: str | None,
     message_key: str | None = None,
     idempotency_key: str | None = None,
+    priority: int = 0,
 ) -> Reservation:
     """Check and, if allowed, book the send under the contact's lock, so two concurrent
     messages cannot both pass a frequency choice."""
@@ -73,7 +78,15 @@ def reserve_send(
         if found is not None:
             return Reservation(decision=None, send_id=int(found[0]), duplicate=True)
     decision = _decide(
-        uow, contact_id=contact_id, channel=channel, topic=topic, at=at, source=source, lock=True
+        uow,
+        contact_id=contact_id,
+        channel=channel,
+        topic=topic,
+        at=at,
+        source=source,
+        lock=True,
+        priority=priority,
+        message_key=message_key,
     )
     if not isinstance(decision, Allowed):
         return Reservation(decision=decision)
@@ -104,6 +117,8 @@ def _decide(
     at: int,
     source: str | None,
     lock: bool = False,
+    priority: int = 0,
+    message_key: str | None = None,
 ) -> Decision:
     try:
         family = store.family(uow, contact_id=contact_id, lock=lock)
@@ -121,6 +136,8 @@ def _decide(
         return blocked
     config = store.load_config(uow)
     entries = [entry for _, entry in store.load_entries(uow, contact_ids=family.ids)]
+    policy = policy_service.load(uow)
+    traits, last_response = policy_facts(uow, contact_id=family.contact_id)
     decision = gate.check(
         consent_state=fold(entries=entries, config=config),
         suppressed=suppressed_for(family=family, channel=channel, uow=uow) is not None,
@@ -129,6 +146,14 @@ def _decide(
         topic=topic,
         at=at,
         config=config,
+        policy=policy,
+        history=policy_history(uow, ids=family.ids, policy=policy, at=at),
+        zone=policy_rules.zone_for(
+            trait=traits.get("timezone") or traits.get("time_zone"), default=policy.timezone
+        ),
+        last_response=last_response,
+        priority=priority,
+        message_key=message_key,
     )
     _log(
         uow,
@@ -157,6 +182,49 @@ def _recent_sends(
         at_ms < at + _LONGEST_WINDOW,
     )
     return [int(value) for value in uow.conn.scalars(query)]
+
+
+def policy_facts(uow: UnitOfWork, *, contact_id: int) -> tuple[dict[str, object], int | None]:
+    """The contact's traits (for its time zone) and its latest response (for the sunset)."""
+    c = contacts.c
+    row = uow.conn.execute(
+        select(c.traits, millis(c.last_response_at)).where(c.id == contact_id)
+    ).first()
+    if row is None:
+        return {}, None
+    traits = row[0] if isinstance(row[0], dict) else {}
+    return traits, None if row[1] is None else int(row[1])
+
+
+def policy_history(
+    uow: UnitOfWork, *, ids: Sequence[int], policy: Policy, at: int
+) -> list[PastSend]:
+    """The contact's booked sends on every channel that the policy's windows can reach."""
+    reach = policy.longest_window
+    if reach <= 0:
+        return []
+    s, j = sends.c, send_jobs.c
+    at_ms = millis(s.at)
+    query = (
+        select(at_ms, s.channel, j.priority, j.state, j.id)
+        .select_from(sends.outerjoin(send_jobs, j.send_id == s.id))
+        .where(
+            s.contact_id.in_(list(ids)),
+            s.status.in_(COUNTED_STATUSES),
+            at_ms > at - reach,
+            at_ms < at + reach,
+        )
+    )
+    return [
+        PastSend(
+            at=int(row[0]),
+            channel=row[1],
+            priority=int(row[2] or 0),
+            movable=row[3] == "queued",
+            ref=None if row[4] is None else int(row[4]),
+        )
+        for row in uow.conn.execute(query)
+    ]
 
 
 def _log(

@@ -18,6 +18,7 @@ from cadence.db.tables import (
     accounts,
     consents,
     contact_accounts,
+    contact_predictions,
     contacts,
     events,
     identities,
@@ -264,7 +265,17 @@ def export_contact(uow: UnitOfWork, contact_id: int) -> dict[str, Any]:
                 select(segment_history).where(segment_history.c.contact_id == contact_id)
             )
         ],
+        "decisions": _decisions(uow, contact_id),
     }
+
+
+def _decisions(uow: UnitOfWork, contact_id: int) -> list[dict[str, Any]]:
+    """Decisions made for the contact and for the contacts merged into it."""
+    from cadence.decisions.reports import contact_decisions
+
+    merged = select(_C.id).where(_C.merged_into == contact_id)
+    family = [contact_id, *uow.conn.execute(merged).scalars()]
+    return contact_decisions(uow, contact_ids=family)
 
 
 def email_hash(email: str) -> str:
@@ -300,8 +311,12 @@ def erase_contact(uow: UnitOfWork, contact_id: int, *, now: int) -> dict[str, An
     from cadence.consent import store as consent_store
 
     consent_store.erase(uow, contact_ids=everyone)
+    from cadence.decisions import store as decision_store
+
+    decision_store.forget_contacts(uow, contact_ids=everyone)
     for table in (events, identities, contact_accounts, segment_members, consents):
         conn.execute(delete(table).where(table.c.contact_id.in_(everyone)))
+    conn.execute(delete(contact_predictions).where(contact_predictions.c.contact_id.in_(everyone)))
     conn.execute(delete(segment_history).where(segment_history.c.contact_id.in_(everyone)))
     conn.execute(delete(outbox).where(outbox.c.contact_id.in_(everyone)))
     conn.execute(

@@ -51,6 +51,7 @@ class LinearArms:
     squares: np.ndarray = field(init=False, repr=False)  # Σ r²
     counts: np.ndarray = field(init=False, repr=False)  # n, as floats
     residuals: np.ndarray = field(init=False, repr=False)  # Σ r² - μ·b, derived
+    mu: np.ndarray = field(init=False, repr=False)  # μ_k = cov_k b_k, derived: x·μ_k is one matvec
     _index: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -61,6 +62,7 @@ class LinearArms:
         d = self.n_features
         self.cov, self.b = np.zeros((0, d, d)), np.zeros((0, d))
         self.squares, self.counts, self.residuals = np.zeros(0), np.zeros(0), np.zeros(0)
+        self.mu = np.zeros((0, d))
         names, self.names, self._index = self.names, [], {}
         for name in names:
             self.add(option=name)
@@ -75,6 +77,7 @@ class LinearArms:
         self.squares = np.append(self.squares, 0.0)
         self.counts = np.append(self.counts, 0.0)
         self.residuals = np.append(self.residuals, 0.0)
+        self.mu = np.concatenate([self.mu, np.zeros((1, self.n_features))])
         self.names.append(option)
         self._index[option] = len(self.names) - 1
         return self._index[option]
@@ -85,13 +88,24 @@ class LinearArms:
         rows = [self._index.get(option, -1) for option in options]
         if -1 in rows:
             return self._moments_with_new(x=x, rows=rows)
+        if len(rows) == len(self.names) and rows == sorted(rows):
+            return self._moments_all(x=x)  # every option, in stored order: no row selection
         # Few stored options beyond the eligible ones: one batched product, then pick rows.
         cov_x = (self.cov @ x)[rows] if len(self.names) <= 2 * len(rows) else self.cov[rows] @ x
         return Moments(
-            means=np.einsum("kd,kd->k", cov_x, self.b[rows]),
+            means=self.mu[rows] @ x,
             leverages=np.maximum(cov_x @ x, 0.0),
             shapes=self.noise_shape + 0.5 * self.counts[rows],
             scales=self.noise_scale + 0.5 * self.residuals[rows],
+        )
+
+    def _moments_all(self, *, x: np.ndarray) -> Moments:
+        cov_x = self.cov @ x
+        return Moments(
+            means=self.mu @ x,
+            leverages=np.maximum(cov_x @ x, 0.0),
+            shapes=self.noise_shape + 0.5 * self.counts,
+            scales=self.noise_scale + 0.5 * self.residuals,
         )
 
     def _moments_with_new(self, *, x: np.ndarray, rows: list[int]) -> Moments:
@@ -128,9 +142,23 @@ class LinearArms:
         self.counts[k] += 1.0
         self._refresh(k)
 
+    def remove(self, *, context: np.ndarray, option: str, reward: float) -> None:
+        """Take back one reward folded in by ``update`` (a corrected reward replaces it)."""
+        x = self._check(context)
+        k = self._index[option]
+        cov = self.cov[k]
+        cov_x = cov @ x
+        # Sherman-Morrison with a minus sign; 1 - x·cov·x > 0 since x was counted in cov.
+        cov += np.outer(cov_x, cov_x) / (1.0 - float(x @ cov_x))
+        self.b[k] -= reward * x
+        self.squares[k] -= reward * reward
+        self.counts[k] -= 1.0
+        self._refresh(k)
+
     def _refresh(self, k: int) -> None:
         # Σ r² - μ·b is the residual sum of squares plus the prior's penalty: never negative.
-        self.residuals[k] = max(float(self.squares[k] - (self.cov[k] @ self.b[k]) @ self.b[k]), 0.0)
+        self.mu[k] = self.cov[k] @ self.b[k]
+        self.residuals[k] = max(float(self.squares[k] - self.mu[k] @ self.b[k]), 0.0)
 
     def weights(self, *, option: str) -> np.ndarray:
         """The posterior mean weight vector of ``option`` (zeros at the prior)."""
@@ -162,6 +190,45 @@ class LinearArms:
             },
         }
 
+    def header(self) -> dict[str, Any]:
+        """Everything but the arrays, as JSON-able values (see ``restore``)."""
+        return {
+            "n_features": self.n_features,
+            "prior_variance": self.prior_variance,
+            "noise_shape": self.noise_shape,
+            "noise_scale": self.noise_scale,
+            "names": list(self.names),
+        }
+
+    def packed(self) -> bytes:
+        """The statistics as float64 bytes: every cov, every b, then squares and counts."""
+        parts = (self.cov.ravel(), self.b.ravel(), self.squares, self.counts)
+        return np.concatenate(parts).astype(np.float64).tobytes()
+
+    @classmethod
+    def restore(cls, *, header: Mapping[str, Any], packed: bytes) -> LinearArms:
+        """Rebuild from ``header()`` and ``packed()`` without a JSON round trip of the arrays."""
+        arms = cls(
+            n_features=int(header["n_features"]),
+            prior_variance=float(header["prior_variance"]),
+            noise_shape=float(header["noise_shape"]),
+            noise_scale=float(header["noise_scale"]),
+        )
+        d, names = arms.n_features, list(header["names"])
+        k = len(names)
+        flat = np.frombuffer(packed, dtype=np.float64)
+        if flat.size != k * (d * d + d + 2):
+            raise ValueError("packed statistics do not match the header")
+        arms.names, arms._index = names, {name: j for j, name in enumerate(names)}
+        arms.cov = flat[: k * d * d].reshape(k, d, d).copy()
+        arms.b = flat[k * d * d : k * (d * d + d)].reshape(k, d).copy()
+        arms.squares = flat[k * (d * d + d) : k * (d * d + d + 1)].copy()
+        arms.counts = flat[k * (d * d + d + 1) :].copy()
+        arms.residuals, arms.mu = np.zeros(k), np.zeros((k, d))
+        for j in range(k):
+            arms._refresh(j)
+        return arms
+
     @classmethod
     def from_dict(cls, *, data: Mapping[str, Any]) -> LinearArms:
         arms = cls(
@@ -178,7 +245,7 @@ class LinearArms:
         arms.b = np.array([a["b"] for a in stored.values()], dtype=np.float64).reshape(-1, d)
         arms.squares = np.array([a["squares"] for a in stored.values()], dtype=np.float64)
         arms.counts = np.array([a["count"] for a in stored.values()], dtype=np.float64)
-        arms.residuals = np.zeros(len(arms.names))
+        arms.residuals, arms.mu = np.zeros(len(arms.names)), np.zeros((len(arms.names), d))
         for k in range(len(arms.names)):
             arms._refresh(k)
         return arms

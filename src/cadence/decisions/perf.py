@@ -44,6 +44,7 @@ class BenchResult:
     p99_ms: float
     max_ms: float
     cpu_p99_ms: float  # the same decisions in thread CPU time: without time spent descheduled
+    cpu_decisions_per_second: float  # decisions per second of thread CPU time
     learns_per_second: float
 
 
@@ -129,6 +130,7 @@ def bench_decisions(
         p99_ms=float(np.quantile(latencies, 0.99)) * 1e3,
         max_ms=float(latencies.max()) * 1e3,
         cpu_p99_ms=float(np.quantile(cpu, 0.99)) * 1e3,
+        cpu_decisions_per_second=decisions / max(float(cpu.sum()), 1e-9),
         learns_per_second=decisions / learn_seconds,
     )
 

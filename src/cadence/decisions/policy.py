@@ -184,6 +184,16 @@ class LinearPolicy:
             "arms": self.arms.to_dict(),
         }
 
+    def header(self) -> dict[str, Any]:
+        """``to_dict()`` without the arms' arrays: those travel as ``arms.packed()`` bytes."""
+        return {
+            "kind": self.kind,
+            "params": self._params(),
+            "seed": self.stream_seed,
+            "decisions": self.decisions,
+            "arms": self.arms.header(),
+        }
+
     @classmethod
     def from_dict(cls, *, data: Mapping[str, Any]) -> Self:
         if data["kind"] != cls.kind:

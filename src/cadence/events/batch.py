@@ -24,6 +24,7 @@ class ContactChange:
     traits: set[str] = field(default_factory=set)
     events: list[Event] = field(default_factory=list)
     accounts: bool = False
+    columns: frozenset[str] | None = None  # profile columns the batch moved; None: unknown
 
 
 class BatchState:

@@ -215,6 +215,35 @@ def _write_links(uow: UnitOfWork, state: BatchState) -> None:
     account_store.insert_links(uow, rows)
 
 
+# The contacts columns conditions read that ingestion maintains (see conditions.fields).
+_TRACKED = (
+    "email",
+    "first_seen_at",
+    "last_seen_at",
+    "profile_level",
+    "order_count",
+    "revenue_total",
+    "first_order_at",
+    "last_order_at",
+)
+
+
+def _tracked(record: ContactRecord) -> tuple[Any, ...]:
+    return tuple(getattr(record, name) for name in _TRACKED)
+
+
+def _note_columns(state: BatchState, before: dict[int, tuple[Any, ...]]) -> None:
+    """Tell later stages which tracked columns moved for contacts that already existed."""
+    for cid, change in state.changes.items():
+        record = state.contacts.get(cid)
+        if change.created or change.merged or record is None or cid not in before:
+            continue
+        after = _tracked(record)
+        change.columns = frozenset(
+            name for name, old, new in zip(_TRACKED, before[cid], after, strict=True) if old != new
+        )
+
+
 def ingest(uow: UnitOfWork, events: Sequence[Event], *, now: int) -> IngestResult:
     """Apply a batch of validated events: dedup, resolve, append, update profiles."""
     fresh, duplicates = _fresh(uow, events)
@@ -222,10 +251,12 @@ def ingest(uow: UnitOfWork, events: Sequence[Event], *, now: int) -> IngestResul
     if not fresh:
         return result
     state = _load(uow, fresh, now)
+    before = {cid: _tracked(record) for cid, record in state.contacts.items()}
     for event in fresh:
         _apply(state, event)
     created_before = [r for r in state.live_records() if r.is_new]
     _flush(uow, state)
+    _note_columns(state, before)
     result.created = len(created_before)
     result.merged = len(state.merges)
     result.changes = {state.find(cid): change for cid, change in state.changes.items()}

@@ -18,6 +18,12 @@ forms:
     incentives:                     # the first whose audiences include the visitor's
       - {key: guide, text: "Free guide: the B2B playbook", audiences: [b2b, social]}
       - {key: prize, text: "Win a weekend away"}          # no audiences: everybody
+    incentive_choice: adaptive      # optional; default "targeted" (the first, as above)
+    optin_within_days: 7            # adaptive: how long a display may take to convert
+
+With ``incentive_choice: adaptive`` the incentive is chosen among those targeting the
+visitor's audience by the decision point ``form:<key>`` (a bandit with the audience as
+its context), and a display that leads to a confirmed opt-in within the window earns 1.
 """
 
 from __future__ import annotations
@@ -39,8 +45,10 @@ CONTEXT_KEYS: Final = ("utm_source", "referrer", "country", "email_domain")
 EMAIL_DOMAIN_KINDS: Final = ("business", "consumer")
 _FORM_KEYS: Final = frozenset(
     {"key", "title", "intro", "wording", "topics", "channels", "frequencies"}
-    | {"embed_origins", "audiences", "incentives"}
+    | {"embed_origins", "audiences", "incentives", "incentive_choice", "optin_within_days"}
 )
+CHOICES: Final = ("targeted", "adaptive")
+DEFAULT_OPTIN_DAYS: Final = 7.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,6 +77,8 @@ class FormSpec:
     embed_origins: tuple[str, ...] = ()
     audiences: tuple[Audience, ...] = ()
     incentives: tuple[Incentive, ...] = ()
+    adaptive: bool = False  # incentive chosen by a bandit per audience
+    optin_within_days: float = DEFAULT_OPTIN_DAYS
 
 
 def parse_section(raw: Mapping[str, Any]) -> tuple[list[FormSpec], list[FieldError]]:
@@ -126,6 +136,7 @@ def _form(
     intro = item.get("intro", "")
     if not isinstance(intro, str):
         errors.append(FieldError(f"{path}.intro", "must be text"))
+    adaptive, days = _choice(item, path, errors)
     if len(errors) > before:
         return None
     return FormSpec(
@@ -139,7 +150,21 @@ def _form(
         embed_origins=origins,
         audiences=audiences,
         incentives=incentives,
+        adaptive=adaptive,
+        optin_within_days=days,
     )
+
+
+def _choice(item: Mapping[str, Any], path: str, errors: list[FieldError]) -> tuple[bool, float]:
+    """Whether incentives are chosen adaptively, and the window a display has to convert."""
+    choice = item.get("incentive_choice", "targeted")
+    if choice not in CHOICES:
+        errors.append(FieldError(f"{path}.incentive_choice", "targeted or adaptive"))
+    days = item.get("optin_within_days", DEFAULT_OPTIN_DAYS)
+    if isinstance(days, bool) or not isinstance(days, int | float) or not 0 < days <= 365:
+        errors.append(FieldError(f"{path}.optin_within_days", "a number of days, above 0, <= 365"))
+        days = DEFAULT_OPTIN_DAYS
+    return choice == "adaptive", float(days)
 
 
 def _audiences(raw: Any, path: str, errors: list[FieldError]) -> tuple[Audience, ...]:
@@ -275,6 +300,9 @@ def as_document(spec: FormSpec) -> dict[str, Any]:
         {"key": i.key, "text": i.text, **({"audiences": list(i.audiences)} if i.audiences else {})}
         for i in spec.incentives
     ]
+    if spec.adaptive:
+        document["incentive_choice"] = "adaptive"
+        document["optin_within_days"] = spec.optin_within_days
     return document
 
 

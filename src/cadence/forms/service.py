@@ -18,7 +18,7 @@ from typing import Any, Final
 import orjson
 from sqlalchemy import and_, func, insert, select, true, update
 
-from cadence.conditions import ContactState, load_states
+from cadence.conditions import ContactState, EvalContext, load_states
 from cadence.consent import store as consent_store
 from cadence.consent.ledger import LedgerEntry
 from cadence.consent.links import Links
@@ -29,7 +29,10 @@ from cadence.db.engine import UnitOfWork
 from cadence.db.tables import form_submissions, form_views, meta
 from cadence.db.types import from_millis
 from cadence.errors import NotFound
-from cadence.forms.config import FormSpec, as_document, parse_section
+from cadence.forms import incentives, targeting
+from cadence.forms.config import FormSpec, Incentive, as_document, parse_section
+from cadence.forms.targeting import Visitor
+from cadence.runtime import now_millis
 
 CONFIG_KEY: Final = "forms.config"
 RATE_WINDOW_MS: Final = 10 * 60_000
@@ -56,7 +59,9 @@ def load_forms(uow: UnitOfWork) -> list[FormSpec]:
     return forms
 
 
-def save_forms(uow: UnitOfWork, *, forms: Sequence[FormSpec]) -> None:
+def save_forms(uow: UnitOfWork, *, forms: Sequence[FormSpec], now: int | None = None) -> None:
+    """Store the forms, and the decision points of those choosing incentives adaptively."""
+    incentives.register_points(uow, forms=forms, now=now_millis() if now is None else now)
     text = orjson.dumps([as_document(f) for f in forms]).decode()
     if uow.conn.execute(select(meta.c.key).where(meta.c.key == CONFIG_KEY)).first():
         uow.conn.execute(update(meta).where(meta.c.key == CONFIG_KEY).values(value=text))
@@ -96,6 +101,27 @@ def record_view(
         "shown_at": now,
     }
     return int(uow.conn.execute(insert(form_views).values(**values).returning(_V.id)).scalar_one())
+
+
+def show(
+    uow: UnitOfWork, *, form: FormSpec, visitor: Visitor, ip_key: str, now: int
+) -> tuple[Incentive | None, int]:
+    """Choose the visitor's audience and incentive, and record the display."""
+    audience, targeted = targeting.choose(form, visitor, ctx=EvalContext(now=from_millis(now)))
+    shown = None if form.adaptive or targeted is None else targeted.key
+    view_id = record_view(
+        uow, form=form, audience=audience, incentive=shown, ip_key=ip_key, now=now
+    )
+    if not form.adaptive:
+        return targeted, view_id
+    incentive = incentives.choose(
+        uow, form=form, audience=audience, contact_id=visitor.contact_id, view_id=view_id, now=now
+    )
+    if incentive is not None:
+        uow.conn.execute(
+            update(form_views).where(_V.id == view_id).values(incentive_key=incentive.key)
+        )
+    return incentive, view_id
 
 
 def view_token(*, key: bytes, view_id: int, form_key: str, now: int) -> str:
@@ -193,7 +219,12 @@ def subscribe(
     uow.conn.execute(
         update(form_views).where(_V.id == view_id).values(submitted_at=now, contact_id=contact_id)
     )
-    return any(r.status is Status.PENDING for r in recorded)
+    pending = any(r.status is Status.PENDING for r in recorded)
+    if form.adaptive:
+        incentives.converted(
+            uow, form=form, view_id=view_id, contact_id=contact_id, pending=pending, now=now
+        )
+    return pending
 
 
 def report(

@@ -37,6 +37,7 @@ class Visitor:
     country: str | None = None
     email: str | None = None
     known: ContactState | None = None
+    contact_id: int | None = None
 
 
 def email_domain_kind(email: str | None) -> str | None:

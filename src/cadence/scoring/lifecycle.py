@@ -65,17 +65,13 @@ def record(uow: UnitOfWork, transitions: list[Transition]) -> None:
         ("contact_id", "from_stage", "to_stage", "at", "reason", "actor"),
         [(t.contact_id, t.from_stage, t.to_stage, t.at, t.reason, t.actor) for t in transitions],
     )
-    insert_many(
-        uow.conn,
-        "outbox",
-        ("topic", "contact_id", "payload", "created_at"),
+    publish(
+        uow,
         [
             (
                 f"contact.became_{t.to_stage}",
                 t.contact_id,
-                orjson.dumps(
-                    {"from": t.from_stage, "to": t.to_stage, "reason": t.reason, "by": t.actor}
-                ).decode(),
+                {"from": t.from_stage, "to": t.to_stage, "reason": t.reason, "by": t.actor},
                 t.at,
             )
             for t in transitions
@@ -83,14 +79,26 @@ def record(uow: UnitOfWork, transitions: list[Transition]) -> None:
     )
 
 
+def publish(uow: UnitOfWork, items: list[tuple[str, int, dict[str, Any], int]]) -> None:
+    """Outbox rows (topic, contact, payload, at), performed after commit by the webhooks."""
+    insert_many(
+        uow.conn,
+        "outbox",
+        ("topic", "contact_id", "payload", "created_at"),
+        [(topic, cid, orjson.dumps(payload).decode(), at) for topic, cid, payload, at in items],
+    )
+
+
+def change_json(row: Any, *, old: str, new: str) -> dict[str, Any]:
+    """One kept change (stage or owner) as the API shows it."""
+    return {
+        "from": getattr(row, old),
+        "to": getattr(row, new),
+        "at": row.at.isoformat().replace("+00:00", "Z"),
+        "reason": row.reason,
+        "by": row.actor,
+    }
+
+
 def history_json(rows: list[Any]) -> list[dict[str, Any]]:
-    return [
-        {
-            "from": r.from_stage,
-            "to": r.to_stage,
-            "at": r.at.isoformat().replace("+00:00", "Z"),
-            "reason": r.reason,
-            "by": r.actor,
-        }
-        for r in rows
-    ]
+    return [change_json(r, old="from_stage", new="to_stage") for r in rows]

@@ -7,82 +7,60 @@ single UPDATE statements built from the compiled conditions.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 import numpy as np
-from sqlalchemy import case, delete, insert, literal, select, update
+from sqlalchemy import case, delete, insert, literal, or_, select, update
 
 from cadence.conditions import EvalContext, compile_condition
-from cadence.db.bulk import chunks, millis, update_many
+from cadence.db.bulk import chunks, update_many
 from cadence.db.engine import UnitOfWork
-from cadence.db.tables import contacts, events, schedule
+from cadence.db.tables import contacts, schedule
 from cadence.db.types import from_millis
 from cadence.scoring import lifecycle
-from cadence.scoring.config import ScoringRule
 from cadence.scoring.decay import band_of
+from cadence.scoring.reading import copy_scores, read_pairs
 from cadence.scoring.rebuild import NEVER, bands_of, next_band_changes, rebuild_scores
-from cadence.scoring.rules import Event, matches
 from cadence.scoring.settings import LeadSettings
 
 _C = contacts.c
 
 
-def _pairs(
-    uow: UnitOfWork, rules: tuple[ScoringRule, ...]
-) -> tuple[list[int], list[int], list[int], int]:
-    """(contact id, ts, rule index) for every event and rule it matches; and events read."""
-    by_name: dict[str, list[tuple[int, ScoringRule]]] = defaultdict(list)
-    for index, rule in enumerate(rules):
-        by_name[rule.event].append((index, rule))
-    ids: list[int] = []
-    stamps: list[int] = []
-    which: list[int] = []
-    read = 0
-    e = events.c
-    for name, entries in by_name.items():
-        needs_properties = any(rule.where for _, rule in entries)
-        columns = [e.contact_id, millis(e.ts)] + ([e.properties] if needs_properties else [])
-        query = select(*columns).where(e.name == name)
-        result = uow.conn.execute(query.execution_options(yield_per=50_000))
-        for row in result:
-            read += 1
-            for index, rule in entries:
-                if rule.where and not matches(
-                    rule=rule, event=Event(name=name, ts=row[1], properties=row[2] or {})
-                ):
-                    continue
-                ids.append(row[0])
-                stamps.append(row[1])
-                which.append(index)
-    return ids, stamps, which, read
-
-
 def _scores(uow: UnitOfWork, settings: LeadSettings, now: int) -> dict[str, Any]:
     config = settings.scoring
     zero_band = band_of(score=0.0, bands=config.bands)
-    uow.conn.execute(
+    stale = or_(_C.score != 0.0, _C.score_as_of.is_not(None), _C.band.is_distinct_from(zero_band))
+    uow.conn.execute(  # rows already at zero are not rewritten (PostgreSQL copies every row)
         update(contacts)
-        .where(_C.merged_into.is_(None))
+        .where(_C.merged_into.is_(None), stale)
         .values(score=0.0, score_as_of=None, band=zero_band)
     )
     uow.conn.execute(delete(schedule).where(schedule.c.kind == "band"))
     if not config.rules:
         return {"scored": 0, "events": 0}
-    ids, stamps, which, read = _pairs(uow, config.rules)
-    if not ids:
+    pairs = read_pairs(uow, config.rules)
+    read = pairs.events_read
+    if not len(pairs.contact):
         return {"scored": 0, "events": read}
-    unique, index = np.unique(np.asarray(ids, dtype=np.int64), return_inverse=True)
+    unique, index = np.unique(pairs.contact, return_inverse=True)
     rebuilt = rebuild_scores(
-        config=config, n_contacts=len(unique), contact=index, ts=stamps, rule=which, now=now
+        config=config,
+        n_contacts=len(unique),
+        contact=index,
+        ts=pairs.ts,
+        rule=pairs.rule,
+        now=now,
     )
     bands = bands_of(scores=rebuilt.score, bands=config.bands)
     rows = [
         (float(s), int(a), int(b), int(c))
         for s, a, b, c in zip(rebuilt.score, rebuilt.as_of, bands, unique, strict=True)
     ]
-    for part in chunks(rows, 20_000):
-        update_many(uow.conn, "contacts", ("score", "score_as_of", "band"), "id", part)
+    if uow.dialect == "postgresql":
+        copy_scores(uow, rows)
+    else:
+        for part in chunks(rows, 20_000):
+            update_many(uow.conn, "contacts", ("score", "score_as_of", "band"), "id", part)
     wake = next_band_changes(
         rebuilt=rebuilt, bands=config.bands, half_life_ms=config.half_life_ms, now=now
     )
@@ -104,7 +82,8 @@ def _grades(uow: UnitOfWork, settings: LeadSettings, ctx: EvalContext) -> None:
         for _, node, points in settings.criteria
     ]
     fit = sum(terms[1:], terms[0]) if terms else literal(0.0)
-    uow.conn.execute(update(contacts).where(_C.merged_into.is_(None)).values(fit=fit))
+    live = _C.merged_into.is_(None)
+    uow.conn.execute(update(contacts).where(live, _C.fit.is_distinct_from(fit)).values(fit=fit))
     letters = "ABCDE"
     grade = case(
         *[
@@ -113,7 +92,9 @@ def _grades(uow: UnitOfWork, settings: LeadSettings, ctx: EvalContext) -> None:
         ],
         else_=literal(letters[len(settings.grading.grades)]),
     )
-    uow.conn.execute(update(contacts).where(_C.merged_into.is_(None)).values(grade=grade))
+    uow.conn.execute(
+        update(contacts).where(live, _C.grade.is_distinct_from(grade)).values(grade=grade)
+    )
 
 
 def _qualify(uow: UnitOfWork, settings: LeadSettings, ctx: EvalContext, now: int) -> int:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import select
 
 from cadence.conditions import (
     ContactState,
@@ -21,6 +21,7 @@ from cadence.conditions import (
     next_change_at,
 )
 from cadence.conditions.dependencies import union
+from cadence.conditions.models import ORDER_EVENT
 from cadence.conditions.references import walk_leaves
 from cadence.db.engine import UnitOfWork
 from cadence.db.tables import schedule
@@ -41,6 +42,7 @@ class Touch:
     columns: bool = False  # score, grade, stage, purchases ... changed
     cause: str = ""
     only: frozenset[int] | None = None  # re-check just these segment ids (time-based checks)
+    ingested: frozenset[str] | None = None  # contacts columns ingestion moved; None: unknown
 
     def describe(self) -> str:
         if self.cause:
@@ -68,6 +70,14 @@ class MembershipReport:
     exited: int = 0
 
 
+# Contacts columns that ingestion itself moves (the rest change only through the lead
+# stage, which reports them as ``Touch.columns``): any event or profile change may move
+# the seen times and the profile level; only orders move the purchase aggregates.
+_SEEN_COLUMNS = frozenset({"first_seen_at", "last_seen_at", "profile_level"})
+_ORDER_COLUMNS = frozenset({"order_count", "revenue_total", "first_order_at", "last_order_at"})
+_TRAIT_COLUMNS = frozenset({"email"})
+
+
 def could_change(segment: LiveSegment, touch: Touch, moved: set[str]) -> bool:
     """Whether ``touch`` can change the answer of ``segment``'s condition."""
     if touch.only is not None:
@@ -81,13 +91,29 @@ def could_change(segment: LiveSegment, touch: Touch, moved: set[str]) -> bool:
         or (touch.consent and deps.consent_channels)
         or (touch.columns and deps.columns)
         or deps.segments & moved
-        or (deps.columns and (touch.events or touch.traits))
+        or (deps.columns and _ingested_columns(touch) & deps.columns)
     )
 
 
-def _leaf_deps(segment: LiveSegment) -> list[tuple[str, Dependencies]]:
+def _ingested_columns(touch: Touch) -> frozenset[str]:
+    """The contacts columns ingestion may have moved for this touch."""
+    if touch.ingested is not None:
+        return touch.ingested
+    found: frozenset[str] = frozenset()
+    if touch.events or touch.traits or touch.accounts or touch.consent:
+        found |= _SEEN_COLUMNS
+    if ORDER_EVENT in touch.events:
+        found |= _ORDER_COLUMNS
+    if touch.traits:
+        found |= _TRAIT_COLUMNS
+    return found
+
+
+def _leaf_deps(segment: LiveSegment) -> tuple[tuple[str, Dependencies], ...]:
     assert segment.node is not None
-    return [(path, dependencies(leaf)) for path, leaf in walk_leaves(segment.node)]
+    if segment.leaf_deps:
+        return segment.leaf_deps
+    return tuple((path, dependencies(leaf)) for path, leaf in walk_leaves(segment.node))
 
 
 def _reason(
@@ -123,7 +149,8 @@ class LeafRelevance:
             or (t.accounts and deps.account_traits)
             or (t.consent and deps.consent_channels)
             or deps.segments & self.moved
-            or (deps.columns and (t.columns or t.events or t.traits))
+            or (t.columns and deps.columns)
+            or deps.columns & _ingested_columns(t)
             or t.created
         )
 
@@ -141,13 +168,17 @@ def update_memberships(
     live = [s for s in (live if live is not None else store.load_segments(uow)) if s.dynamic]
     if not live or not touches:
         return report
-    wanted = {cid: [s for s in live if could_change(s, t, set())] for cid, t in touches.items()}
-    if not any(wanted.values()):
+    affected = _affected(live, touches)
+    if not affected:
         return report
+    live = [s for s in live if s.id in affected]
+    contact_ids = [
+        cid for cid, t in touches.items() if any(could_change(s, t, set()) for s in live)
+    ]
     at = from_millis(now)
     ctx = EvalContext(now=at, half_life_days=half_life_days)
     states = load_states(
-        conn=uow.conn, contact_ids=list(touches), now=at, needs=union(s.deps for s in live)
+        conn=uow.conn, contact_ids=contact_ids, now=at, needs=union(s.deps for s in live)
     )
     current = store.memberships(uow, states)
     keys = {s.id: s.key for s in live}
@@ -163,7 +194,6 @@ def update_memberships(
                 continue
             assert segment.node is not None
             report.evaluated += 1
-            evaluated.append((segment.id, contact_id))
             inside = evaluate(segment.node, state=state, ctx=ctx)
             was = (segment.id, contact_id) in current
             if inside != was:
@@ -177,6 +207,7 @@ def update_memberships(
                 )
                 state = dataclasses.replace(state, segment_keys=frozenset(keys_now))
             if segment.deps.time_dependent:
+                evaluated.append((segment.id, contact_id))
                 when = next_change_at(segment.node, state=state, ctx=ctx)
                 if when is not None:
                     due[(segment.id, contact_id)] = to_millis(when)
@@ -184,6 +215,35 @@ def update_memberships(
     store.set_rechecks(uow, evaluated=evaluated, due=due)
     report.entered, report.exited = len(entered), len(exited)
     return report
+
+
+def _affected(live: list[LiveSegment], touches: Mapping[int, Touch]) -> set[int]:
+    """Ids of the segments some touch can change, and of those that refer to them."""
+    kinds = {
+        (
+            t.created,
+            frozenset(t.traits),
+            frozenset(t.events),
+            t.accounts,
+            t.consent,
+            t.columns,
+            t.only,
+        )
+        for t in touches.values()
+    }
+    distinct = [
+        Touch(
+            created=c, traits=set(tr), events=set(ev), accounts=a, consent=co, columns=col, only=o
+        )
+        for c, tr, ev, a, co, col, o in kinds
+    ]
+    found: set[int] = set()
+    moved: set[str] = set()
+    for segment in live:  # referenced segments come first
+        if segment.deps.segments & moved or any(could_change(segment, t, set()) for t in distinct):
+            found.add(segment.id)
+            moved.add(segment.key)
+    return found
 
 
 def run_due_rechecks(
@@ -202,11 +262,7 @@ def run_due_rechecks(
     pairs = [(s, c) for s, c in uow.conn.execute(query)]
     if not pairs:
         return MembershipReport()
-    uow.conn.execute(
-        delete(schedule).where(
-            sc.kind == store.SCHEDULE_KIND, tuple_(sc.ref_id, sc.contact_id).in_(pairs)
-        )
-    )
+    store.clear_rechecks(uow, pairs)
     touches: dict[int, Touch] = {}
     for segment_id, contact_id in pairs:
         touch = touches.setdefault(contact_id, Touch(cause="time passed", only=frozenset()))

@@ -1,4 +1,10 @@
-"""Set-based rebuild of a segment after its definition changed: a few statements in the database."""
+"""Set-based rebuild of a segment after its definition changed: a few statements in the database.
+
+The condition's query runs once, into a temporary table of the wanted contacts; the
+differences with the current members (a second small temporary table) then feed the
+members, history and outbox rows with one INSERT ... SELECT each. Re-check times for
+conditions whose only clock is event windows are computed in SQL too (see rechecks.py).
+"""
 
 from __future__ import annotations
 
@@ -11,9 +17,19 @@ from sqlalchemy import ColumnElement, delete, insert, literal, select
 
 from cadence.conditions import EvalContext, compile_condition
 from cadence.db.engine import UnitOfWork
-from cadence.db.tables import contacts, events, outbox, schedule, segment_history, segment_members
+from cadence.db.tables import contacts, outbox, segment_history, segment_members
 from cadence.db.types import from_millis
-from cadence.segments.store import SCHEDULE_KIND, LiveSegment
+from cadence.segments.rechecks import schedule_time_checks
+from cadence.segments.store import LiveSegment
+
+_SCRATCH = sa.MetaData()
+_WANTED = sa.Table("segment_rebuild_wanted", _SCRATCH, sa.Column("contact_id", sa.BigInteger))
+_MOVES = sa.Table(
+    "segment_rebuild_moves",
+    _SCRATCH,
+    sa.Column("contact_id", sa.BigInteger),
+    sa.Column("action", sa.String(16)),
+)
 
 
 @dataclass
@@ -42,105 +58,124 @@ def rebuild(
     if not segment.dynamic:
         return report
     conn = uow.conn
+    _create_scratch(uow)
+    try:
+        wanted = matching(
+            segment, dialect=uow.dialect, now=from_millis(now), half_life_days=half_life_days
+        )
+        conn.execute(insert(_WANTED).from_select(["contact_id"], wanted))
+        _analyze(uow, _WANTED)
+        _find_moves(uow, segment)
+        _apply_moves(uow, segment, now=now, report=report)
+    finally:
+        _drop_scratch(uow)
     m = segment_members.c
-    wanted = matching(
-        segment, dialect=uow.dialect, now=from_millis(now), half_life_days=half_life_days
+    report.members = conn.execute(
+        select(sa.func.count()).select_from(segment_members).where(m.segment_id == segment.id)
+    ).scalar_one()
+    schedule_time_checks(uow, segment, now=now)
+    return report
+
+
+def _create_scratch(uow: UnitOfWork) -> None:
+    _drop_scratch(uow)
+    prefix = "TEMPORARY" if uow.dialect == "postgresql" else "TEMP"
+    uow.conn.exec_driver_sql(
+        f"CREATE {prefix} TABLE {_WANTED.name} (contact_id BIGINT PRIMARY KEY)"
     )
-    members = select(m.contact_id).where(m.segment_id == segment.id)
+    uow.conn.exec_driver_sql(
+        f"CREATE {prefix} TABLE {_MOVES.name} (contact_id BIGINT, action VARCHAR(16))"
+    )
+
+
+def _drop_scratch(uow: UnitOfWork) -> None:
+    for table in (_WANTED, _MOVES):
+        uow.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
+
+
+def _analyze(uow: UnitOfWork, table: sa.Table) -> None:
+    """PostgreSQL never analyses temporary tables by itself; its plans need the row count."""
+    if uow.dialect == "postgresql":
+        uow.conn.exec_driver_sql(f"ANALYZE {table.name}")
+
+
+def _find_moves(uow: UnitOfWork, segment: LiveSegment) -> None:
+    """Newcomers (wanted, not members) and leavers (members, not wanted) into the moves table."""
+    m = segment_members.c
+    wanted_id = _WANTED.c.contact_id
+    is_member = (
+        select(literal(1))
+        .where(m.segment_id == segment.id, m.contact_id == wanted_id)
+        .correlate(_WANTED)
+        .exists()
+    )
+    is_wanted = select(literal(1)).where(wanted_id == m.contact_id).correlate(segment_members)
+    columns = ["contact_id", "action"]
+    uow.conn.execute(
+        insert(_MOVES).from_select(columns, select(wanted_id, literal("entered")).where(~is_member))
+    )
+    uow.conn.execute(
+        insert(_MOVES).from_select(
+            columns,
+            select(m.contact_id, literal("exited")).where(
+                m.segment_id == segment.id, ~is_wanted.exists()
+            ),
+        )
+    )
+
+
+def _apply_moves(uow: UnitOfWork, segment: LiveSegment, *, now: int, report: RebuildReport) -> None:
+    conn, moves = uow.conn, _MOVES.c
+    rows = conn.execute(select(moves.action, sa.func.count()).group_by(moves.action))
+    counts: dict[str, int] = {action: count for action, count in rows}
+    report.entered, report.exited = counts.get("entered", 0), counts.get("exited", 0)
+    if not counts:
+        return
     reason = orjson.dumps(
         {"cause": "definition changed (rebuild)", "changed": ["*"], "leaves": []}
     ).decode()
     payload = orjson.dumps({"segment": segment.key, "segment_id": segment.id}).decode()
-    newcomers = wanted.where(contacts.c.id.not_in(members)).subquery()
-    leavers = members.where(m.contact_id.not_in(wanted)).subquery()
-    for action, source in (("entered", newcomers), ("exited", leavers)):
-        ids = select(source.c[0])
-        report_count = conn.execute(select(sa.func.count()).select_from(source)).scalar_one()
+    conn.execute(
+        insert(segment_history).from_select(
+            ["segment_id", "contact_id", "action", "at", "reason"],
+            select(
+                literal(segment.id),
+                moves.contact_id,
+                moves.action,
+                literal(now),
+                _json_literal(reason, uow.dialect),
+            ),
+        )
+    )
+    conn.execute(
+        insert(outbox).from_select(
+            ["topic", "contact_id", "payload", "created_at"],
+            select(
+                literal("segment.") + moves.action,
+                moves.contact_id,
+                _json_literal(payload, uow.dialect),
+                literal(now),
+            ),
+        )
+    )
+    if report.entered:
         conn.execute(
-            insert(segment_history).from_select(
-                ["segment_id", "contact_id", "action", "at", "reason"],
-                select(
-                    literal(segment.id),
-                    source.c[0],
-                    literal(action),
-                    literal(now),
-                    _json_literal(reason, uow.dialect),
+            insert(segment_members).from_select(
+                ["segment_id", "contact_id", "entered_at"],
+                select(literal(segment.id), moves.contact_id, literal(now)).where(
+                    moves.action == "entered"
                 ),
             )
         )
+    if report.exited:
+        leaving = select(moves.contact_id).where(moves.action == "exited")
+        m = segment_members.c
         conn.execute(
-            insert(outbox).from_select(
-                ["topic", "contact_id", "payload", "created_at"],
-                select(
-                    literal(f"segment.{action}"),
-                    source.c[0],
-                    _json_literal(payload, uow.dialect),
-                    literal(now),
-                ),
-            )
+            delete(segment_members).where(m.segment_id == segment.id, m.contact_id.in_(leaving))
         )
-        if action == "entered":
-            report.entered = report_count
-            conn.execute(
-                insert(segment_members).from_select(
-                    ["segment_id", "contact_id", "entered_at"],
-                    select(literal(segment.id), source.c[0], literal(now)),
-                )
-            )
-        else:
-            report.exited = report_count
-            conn.execute(
-                delete(segment_members).where(m.segment_id == segment.id, m.contact_id.in_(ids))
-            )
-    report.members = conn.execute(
-        select(sa.func.count()).select_from(members.subquery())
-    ).scalar_one()
-    if segment.deps.time_dependent:
-        _schedule_time_checks(uow, segment, now=now)
-    return report
 
 
 def _json_literal(payload: str, dialect: str) -> ColumnElement[object]:
     if dialect == "postgresql":
         return sa.cast(literal(payload), sa.dialects.postgresql.JSONB)
     return literal(payload)
-
-
-def _schedule_time_checks(uow: UnitOfWork, segment: LiveSegment, *, now: int) -> None:
-    """Queue an exact re-check for everyone whose answer time alone could still change.
-
-    That is the members, and contacts with a windowed event still inside its window; when
-    the condition's time dependence is not about events (tenure, relative dates, decay),
-    every live contact. The scheduler then computes each one's precise next moment.
-    """
-    sc = schedule.c
-    uow.conn.execute(delete(schedule).where(sc.kind == SCHEDULE_KIND, sc.ref_id == segment.id))
-    windows = [w for w in segment.deps.event_windows.values() if w is not None]
-    if segment.deps.events and windows and not _field_time(segment):
-        oldest = now - max(windows)
-        m = segment_members.c
-        candidates = (
-            select(events.c.contact_id)
-            .where(
-                events.c.name.in_(sorted(segment.deps.events)),
-                sa.type_coerce(events.c.ts, sa.BigInteger) >= oldest,
-            )
-            .union(select(m.contact_id).where(m.segment_id == segment.id))
-        ).subquery()
-        source = select(candidates.c[0])
-    else:
-        source = select(contacts.c.id).where(contacts.c.merged_into.is_(None))
-    rows = source.subquery()
-    uow.conn.execute(
-        insert(schedule).from_select(
-            ["kind", "ref_id", "contact_id", "due_at"],
-            select(literal(SCHEDULE_KIND), literal(segment.id), rows.c[0], literal(now)),
-        )
-    )
-
-
-def _field_time(segment: LiveSegment) -> bool:
-    deps = segment.deps
-    return bool(
-        deps.columns & {"first_seen_at", "first_order_at", "last_order_at", "score", "score_as_of"}
-    ) or bool(deps.traits)

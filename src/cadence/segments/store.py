@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -16,6 +18,7 @@ from cadence.conditions import (
     dependencies,
     parse_condition,
 )
+from cadence.conditions.references import walk_leaves
 from cadence.db.bulk import chunks, insert_many
 from cadence.db.engine import UnitOfWork
 from cadence.db.tables import schedule, segment_members, segments
@@ -32,6 +35,7 @@ class LiveSegment:
     kind: str
     node: Condition | None
     deps: Dependencies
+    leaf_deps: tuple[tuple[str, Dependencies], ...] = ()  # each leaf's path and dependencies
 
     @property
     def dynamic(self) -> bool:
@@ -44,15 +48,25 @@ def load_segments(uow: UnitOfWork) -> list[LiveSegment]:
     for row in uow.conn.execute(
         select(segments.c.id, segments.c.key, segments.c.kind, segments.c.condition)
     ):
-        node: Condition | None = None
+        parsed: _Parsed = (None, Dependencies(), ())
         if row.kind == "dynamic":
-            try:
-                node = parse_condition(row.condition)
-            except InvalidCondition:
-                node = None  # stored definitions were validated; a bad one never matches
-        deps = dependencies(node) if node is not None else Dependencies()
-        found.append(LiveSegment(row.id, row.key, row.kind, node, deps))
+            parsed = _parsed(orjson.dumps(row.condition, option=orjson.OPT_SORT_KEYS).decode())
+        found.append(LiveSegment(row.id, row.key, row.kind, *parsed))
     return topological(found)
+
+
+_Parsed = tuple[Condition | None, Dependencies, tuple[tuple[str, Dependencies], ...]]
+
+
+@lru_cache(maxsize=1024)
+def _parsed(text: str) -> _Parsed:
+    """A stored condition parsed, with its dependencies; every batch reads the same few."""
+    try:
+        node = parse_condition(orjson.loads(text))
+    except InvalidCondition:
+        return None, Dependencies(), ()  # stored definitions were validated; never matches
+    leaves = tuple((path, dependencies(leaf)) for path, leaf in walk_leaves(node))
+    return node, dependencies(node), leaves
 
 
 def topological(items: Sequence[LiveSegment]) -> list[LiveSegment]:
@@ -116,18 +130,27 @@ def write_changes(
     insert_many(uow.conn, "outbox", ("topic", "contact_id", "payload", "created_at"), outbox_rows)
 
 
+def clear_rechecks(uow: UnitOfWork, pairs: Iterable[tuple[int, int]]) -> None:
+    """Delete the re-checks of these (segment, contact) pairs, a segment at a time so that
+    both databases walk the primary key (a list of row values makes PostgreSQL scan)."""
+    sc = schedule.c
+    by_segment: dict[int, list[int]] = defaultdict(list)
+    for segment_id, contact_id in pairs:
+        by_segment[segment_id].append(contact_id)
+    for segment_id, contact_ids in sorted(by_segment.items()):
+        for part in chunks(contact_ids):
+            uow.conn.execute(
+                delete(schedule).where(
+                    sc.kind == SCHEDULE_KIND, sc.ref_id == segment_id, sc.contact_id.in_(part)
+                )
+            )
+
+
 def set_rechecks(
     uow: UnitOfWork, *, evaluated: Iterable[tuple[int, int]], due: dict[tuple[int, int], int]
 ) -> None:
     """Replace the due re-check of each evaluated (segment, contact) pair."""
-    sc = schedule.c
-    pairs = list(evaluated)
-    for part in chunks(pairs, 400):
-        uow.conn.execute(
-            delete(schedule).where(
-                sc.kind == SCHEDULE_KIND, tuple_(sc.ref_id, sc.contact_id).in_(part)
-            )
-        )
+    clear_rechecks(uow, evaluated)
     if due:
         uow.conn.execute(
             insert(schedule),

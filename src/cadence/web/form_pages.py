@@ -20,18 +20,15 @@ from starlette.datastructures import FormData
 
 from cadence import pipeline
 from cadence.api.consent_deps import links as request_links
-from cadence.conditions import EvalContext
 from cadence.consent import store as consent_store
 from cadence.consent.models import Frequency
 from cadence.contacts.profile import normalise_email
 from cadence.db.engine import UnitOfWork
 from cadence.db.tables import identities
-from cadence.db.types import from_millis
 from cadence.errors import NotFound
 from cadence.events.spec import Event
 from cadence.forms import service
 from cadence.forms.config import FormSpec
-from cadence.forms.targeting import choose
 from cadence.web.common import client_ip, in_transaction, message_page, now, user_agent
 from cadence.web.form_visitor import secret, visitor_of
 from cadence.web.preference_pages import FREQUENCY_LABELS
@@ -94,10 +91,8 @@ async def show_form(request: Request, key: str) -> Response:
     def work(uow: UnitOfWork) -> tuple[FormSpec, str | None, int, str | None]:
         form = service.get_form(uow, key=key)
         visitor = visitor_of(request, uow, moment)
-        audience, incentive = choose(form, visitor, ctx=EvalContext(now=from_millis(moment)))
-        incentive_key = incentive.key if incentive is not None else None
-        view_id = service.record_view(
-            uow, form=form, audience=audience, incentive=incentive_key, ip_key=ip_key, now=moment
+        incentive, view_id = service.show(
+            uow, form=form, visitor=visitor, ip_key=ip_key, now=moment
         )
         return form, incentive.text if incentive else None, view_id, visitor.email
 

@@ -37,6 +37,7 @@ def visitor_of(request: Request, uow: UnitOfWork, moment: int) -> Visitor:
         country=country,
         email=email,
         known=state,
+        contact_id=contact_id,
     )
 
 

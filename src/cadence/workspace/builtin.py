@@ -17,3 +17,18 @@ __all__ = [
     "segments_section",
     "webhooks_section",
 ]
+
+# sending (A2): the contact policy
+from cadence.policy import section as policy_section
+
+__all__ += ["policy_section"]
+
+# decision points (B1): the decision API's points
+from cadence.workspace import decisions_section  # noqa: E402
+
+__all__ += ["decisions_section"]
+
+# journeys (B2): journey graphs
+from cadence.journeys import section as journeys_section  # noqa: E402
+
+__all__ += ["journeys_section"]

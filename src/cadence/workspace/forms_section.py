@@ -28,7 +28,7 @@ def plan(uow: UnitOfWork, wanted: list[FormSpec]) -> dict[str, Any]:
 
 def apply(uow: UnitOfWork, wanted: list[FormSpec], now: int) -> dict[str, Any]:
     result = plan(uow, wanted)
-    service.save_forms(uow, forms=wanted)
+    service.save_forms(uow, forms=wanted, now=now)
     return result
 
 

@@ -1,0 +1,1 @@
+"""The marketer's console: users, sessions and the server-rendered pages."""

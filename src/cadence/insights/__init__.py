@@ -1,0 +1,1 @@
+"""Insights for marketers: suggested actions over the data and predictive scoring."""

@@ -1,0 +1,192 @@
+"""Run due journey steps: claim due rows, walk each enrolment until it waits or ends, and
+write every step run in the same transaction as the step's effects.
+
+Idempotency: a due row names the next step and its ``seq``; a run row is keyed
+(enrolment, seq). The claim, the effects, the run rows and the moved due row commit
+together, so a crash before the commit leaves the due row as it was (the step runs again,
+from scratch, nothing of the first attempt having been kept) and a crash after it never
+repeats the step. On PostgreSQL workers claim with FOR UPDATE SKIP LOCKED.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import orjson
+from sqlalchemy import select
+
+from cadence.db.bulk import millis
+from cadence.db.engine import UnitOfWork
+from cadence.db.tables import contacts, journey_due, journey_enrolments
+from cadence.journeys import enrolment, steps
+from cadence.journeys.bulk import insert_rows, update_rows
+from cadence.journeys.models import Journey, Step
+from cadence.journeys.store import versions
+
+IN_MEMORY_STEPS: Final = frozenset({"random", "exit"})  # cannot fail: no savepoint needed
+END: Final = ""  # a due row at END finishes the enrolment (after a final wait)
+MAX_STEPS_PER_PASS: Final = 100  # a long wait-free chain continues in the next pass
+log = logging.getLogger(__name__)
+_D = journey_due.c
+_E = journey_enrolments.c
+
+
+@dataclass
+class Writes:
+    runs: list[tuple[int, int, str, int, str]] = field(default_factory=list)
+    moved: list[tuple[str, int, int, str | None, str | None, int]] = field(default_factory=list)
+    finished: dict[str, list[tuple[int, str]]] = field(default_factory=lambda: defaultdict(list))
+    paths: list[tuple[str, int]] = field(default_factory=list)
+
+
+def claim(uow: UnitOfWork, *, now: int, limit: int) -> list[Any]:
+    """Due rows with their enrolment's version and path, and whether the contact still exists;
+    only the due rows are locked."""
+    query = (
+        select(
+            _D.enrolment_id,
+            _D.contact_id,
+            _D.step_id,
+            _D.seq,
+            _E.journey_id,
+            _E.path,
+            contacts.c.id.label("live"),
+        )
+        .join(journey_enrolments, _E.id == _D.enrolment_id)
+        .outerjoin(contacts, contacts.c.id == _D.contact_id)
+        .where(millis(_D.due_at) <= now)
+        .order_by(_D.due_at)
+        .limit(limit)
+    )
+    if uow.dialect == "postgresql":
+        query = query.with_for_update(of=journey_due, skip_locked=True)
+    return list(uow.conn.execute(query))
+
+
+def run_due(uow: UnitOfWork, *, now: int, limit: int = 1000) -> int:
+    """Run what is due at ``now`` (one batch); returns how many steps ran."""
+    due = claim(uow, now=now, limit=limit)
+    if not due:
+        return 0
+    journeys = versions(uow, {row.journey_id for row in due})
+    writes = Writes()
+    for row in due:
+        if row.live is None:
+            writes.finished["exited"].append((row.enrolment_id, "contact erased"))
+            continue
+        version, journey = journeys[row.journey_id]
+        _walk(uow, row, journey, version, list(row.path), writes, now=now)
+    _write(uow, writes, now=now)
+    return len(writes.runs)
+
+
+def _walk(
+    uow: UnitOfWork,
+    row: Any,
+    journey: Journey,
+    version: int,
+    path: list[str],
+    writes: Writes,
+    *,
+    now: int,
+) -> None:
+    step_id, seq, taken = row.step_id, row.seq, list(path)
+    goal = journey.goal.condition if journey.goal is not None else None
+    if goal is not None and steps.holds(uow, raw=goal, contact_id=row.contact_id, now=now):
+        writes.finished["converted"].append((row.enrolment_id, "goal condition reached"))
+        return
+    for _ in range(MAX_STEPS_PER_PASS):
+        if step_id == END:
+            writes.finished["completed"].append((row.enrolment_id, "end of the journey"))
+            break
+        step = journey.step(step_id)
+        if step is None:
+            writes.finished["exited"].append((row.enrolment_id, f"step {step_id!r} is gone"))
+            break
+        run = steps.Run(uow, now, row.enrolment_id, row.contact_id, journey, version, seq)
+        outcome = _execute(run, step)
+        writes.runs.append((row.enrolment_id, seq, step.id, now, outcome.label[:255]))
+        seq += 1
+        if outcome.branch:
+            taken.append(outcome.branch)
+        until = outcome.wait_until
+        wait_at = until if until is not None and (until > now or outcome.waiting_for) else None
+        if outcome.finish or (outcome.next is None and wait_at is None):
+            writes.finished[outcome.finish or "completed"].append((row.enrolment_id, outcome.label))
+            break
+        if wait_at is not None:
+            writes.moved.append(
+                (
+                    outcome.next or END,
+                    seq,
+                    wait_at,
+                    outcome.waiting_for,
+                    outcome.on_event,
+                    row.enrolment_id,
+                )
+            )
+            break
+        step_id = outcome.next or END
+    else:
+        writes.moved.append((step_id, seq, now, None, None, row.enrolment_id))
+    if taken != path:
+        writes.paths.append((_json(taken), row.enrolment_id))
+
+
+def _execute(run: steps.Run, step: Step) -> steps.Outcome:
+    """Run a step; one that fails (its list or message deleted since, say) is undone to a
+    savepoint and ends its enrolment, instead of failing the whole batch forever."""
+    if step.type in IN_MEMORY_STEPS or (step.type == "wait" and "best_time" not in step.spec):
+        return steps.execute(run, step)
+    try:
+        with run.uow.conn.begin_nested():
+            return steps.execute(run, step)
+    except Exception as error:  # any failure of one step ends that enrolment only
+        log.warning("journey %s step %s failed: %s", run.journey.key, step.id, error)
+        return steps.Outcome(f"failed: {error}"[:255], None, finish="exited")
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+_RUN_COLUMNS: Final = (
+    ("enrolment_id", "bigint"),
+    ("seq", "int"),
+    ("step_id", "text"),
+    ("at", "bigint"),
+    ("outcome", "text"),
+)
+_DUE_COLUMNS: Final = (
+    ("step_id", "text"),
+    ("seq", "int"),
+    ("due_at", "bigint"),
+    ("waiting_for", "text"),
+    ("on_event", "text"),
+)
+
+
+def _write(uow: UnitOfWork, writes: Writes, *, now: int) -> None:
+    insert_rows(uow.conn, "journey_runs", _RUN_COLUMNS, writes.runs)
+    update_rows(uow.conn, "journey_due", _DUE_COLUMNS, ("enrolment_id", "bigint"), writes.moved)
+    update_rows(
+        uow.conn, "journey_enrolments", (("path", "jsonb"),), ("id", "bigint"), writes.paths
+    )
+    grouped: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for status, items in writes.finished.items():
+        for enrolment_id, reason in items:
+            grouped[(status, reason)].append(enrolment_id)
+    for (status, reason), ids in grouped.items():
+        enrolment.finish(uow, enrolment_ids=ids, status=status, reason=reason, now=now)
+
+
+def run_pass(uow: UnitOfWork, *, now: int, limit: int = 1000) -> int:
+    """The scheduler's journey work: outbox triggers and exits, date triggers, due steps."""
+    from cadence.journeys import triggers
+
+    moved = triggers.consume_outbox(uow, now=now, limit=limit)
+    dated = triggers.run_date_triggers(uow, now=now)
+    return moved + dated + run_due(uow, now=now, limit=limit)

@@ -1,0 +1,1 @@
+"""The organisation's contact strategy: caps, quiet hours, minimum gap, sunset, priorities."""

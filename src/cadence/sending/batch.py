@@ -1,0 +1,132 @@
+"""Enqueue one message for many contacts at once (a campaign chunk): the same outcome as
+``enqueue`` per contact, with the gate asked in bulk (``sending.gate.reserve_many``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+
+from cadence.consent.gate import Blocked
+from cadence.db.bulk import chunks
+from cadence.db.engine import UnitOfWork
+from cadence.db.tables import send_jobs
+from cadence.messages.models import Message
+from cadence.sending.gate import Request, reserve_many
+from cadence.sending.models import Enqueued, Job
+from cadence.sending.service import gate_job, hold, mark
+
+
+def enqueue_many(
+    uow: UnitOfWork,
+    *,
+    contact_ids: Sequence[int],
+    message: Message,
+    source: str,
+    key_prefix: str,
+    at: int,
+    campaign_id: int | None = None,
+) -> list[Enqueued]:
+    """``enqueue`` for each contact (idempotency key ``key_prefix + contact id``), in order."""
+    keys = {cid: f"{key_prefix}{cid}" for cid in contact_ids}
+    known = _existing(uow, list(keys.values()))
+    fresh = [cid for cid in contact_ids if keys[cid] not in known]
+    jobs = _insert_jobs(
+        uow, fresh, keys, message=message, source=source, at=at, campaign_id=campaign_id
+    )
+    requests = [Request.for_job(job, at=at) for job in jobs]
+    done: dict[int, Enqueued] = {
+        cid: Enqueued(status="duplicate", job_id=known[keys[cid]])
+        for cid in contact_ids
+        if keys[cid] in known
+    }
+    queued: list[dict[str, int]] = []
+    for job, answer in zip(jobs, reserve_many(uow, requests), strict=True):
+        if answer is None:  # merged contacts, capacity: the one-by-one path decides
+            done[job.contact_id] = gate_job(uow, job=job, message=message, at=at)
+        elif answer.duplicate:
+            mark(uow, [job.id], at, state="blocked", reason="duplicate", detail="already booked")
+            done[job.contact_id] = Enqueued(status="duplicate", job_id=job.id)
+        elif answer.send_id is not None:
+            queued.append({"b_id": job.id, "b_send": answer.send_id})
+            done[job.contact_id] = Enqueued(status="queued", job_id=job.id, send_id=answer.send_id)
+        else:
+            assert isinstance(answer.decision, Blocked)
+            done[job.contact_id] = hold(
+                uow, job=job, message=message, at=at, blocked=answer.decision
+            )
+    if queued:
+        j = send_jobs.c
+        uow.conn.execute(
+            update(send_jobs)
+            .where(j.id == bindparam("b_id"))
+            .values(state="queued", send_id=bindparam("b_send"), due_at=at, updated_at=at),
+            queued,
+        )
+    return [done[cid] for cid in contact_ids]
+
+
+def _existing(uow: UnitOfWork, keys: list[str]) -> dict[str, int]:
+    j = send_jobs.c
+    found: dict[str, int] = {}
+    for part in chunks(keys):
+        rows = uow.conn.execute(select(j.idempotency_key, j.id).where(j.idempotency_key.in_(part)))
+        found.update({key: int(job_id) for key, job_id in rows})
+    return found
+
+
+def _insert_jobs(
+    uow: UnitOfWork,
+    contact_ids: list[int],
+    keys: dict[int, str],
+    *,
+    message: Message,
+    source: str,
+    at: int,
+    campaign_id: int | None,
+) -> list[Job]:
+    if not contact_ids:
+        return []
+    rows: list[dict[str, Any]] = [
+        {
+            "idempotency_key": keys[cid],
+            "contact_id": cid,
+            "message_key": message.key,
+            "source": source[:128],
+            "campaign_id": campaign_id,
+            "channel": message.channel,
+            "topic": message.topic,
+            "priority": message.priority,
+            "state": "new",
+            "due_at": at,
+            "attempts": 0,
+            "created_at": at,
+            "updated_at": at,
+        }
+        for cid in contact_ids
+    ]
+    ids = (
+        uow.conn.execute(
+            insert(send_jobs).returning(send_jobs.c.id, sort_by_parameter_order=True), rows
+        )
+        .scalars()
+        .all()
+    )
+    return [
+        Job(
+            id=int(job_id),
+            contact_id=row["contact_id"],
+            message_key=message.key,
+            source=row["source"],
+            idempotency_key=row["idempotency_key"],
+            channel=message.channel,
+            topic=message.topic,
+            priority=message.priority,
+            state="new",
+            send_id=None,
+            attempts=0,
+            due_at=at,
+        )
+        for job_id, row in zip(ids, rows, strict=True)
+    ]

@@ -1,0 +1,3 @@
+from tests.campaigns.factory import mail_client, mail_settings, mailbox
+
+__all__ = ["mail_client", "mail_settings", "mailbox"]
