@@ -123,20 +123,21 @@ def _campaign(settings: Settings, segment: str) -> int:
     return int(made["id"])
 
 
-def _send(settings: Settings, campaign_id: int) -> tuple[float, dict[str, Any]]:
+def _send(settings: Settings, campaign_id: int) -> tuple[float, float, dict[str, Any]]:
+    """Wall-clock and process CPU seconds of the send, and the campaign's final state."""
     engine = make_engine(settings.database_url)
     opened = transports(settings, engine)
     try:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         state = runner.run(
             engine, settings, campaign_id=campaign_id, now=now_millis, transports=opened
         )
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
         for transport in opened.values():
             transport.close()
         engine.dispose()
-    return elapsed, state
+    return elapsed, cpu, state
 
 
 def _items(settings: Settings, campaign_id: int) -> list[Outgoing]:
@@ -168,14 +169,22 @@ def _items(settings: Settings, campaign_id: int) -> list[Outgoing]:
     return items
 
 
-def _transport_alone(settings: Settings, items: list[Outgoing]) -> float:
-    """The email transport alone (build + tracking + DKIM + SMTP) on the same items."""
+def _transport_alone(settings: Settings, items: list[Outgoing]) -> tuple[float, float]:
+    """The email transport alone (build + tracking + DKIM + SMTP) on the same items:
+    messages/s and process CPU ms per message."""
     transport = email_transport(settings, secret=SECRET)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     transport.deliver(items)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     transport.close()
-    return len(items) / elapsed
+    return len(items) / elapsed, cpu * 1000 / len(items)
+
+
+def _bare_cpu(port: int, messages: list[bytes]) -> tuple[float, float]:
+    """The bare loop: messages/s and process CPU ms per message."""
+    cpu = time.process_time()
+    rate = _bare(port, messages, 4)
+    return rate, (time.process_time() - cpu) * 1000 / len(messages)
 
 
 @contextmanager
@@ -201,12 +210,12 @@ def run(kind: str, *, recipients: int, port: int = 8926) -> dict[str, Any] | Non
         settings = _settings(url, port, pem)
         _populate(settings, recipients, key="audience-0")
         first = _campaign(settings, "audience-0")
-        seconds, state = _send(settings, first)
+        seconds, cpu, state = _send(settings, first)
         assert state["totals"]["sent"] == recipients, state
         items = _items(settings, first)
         builder = mail_builder(settings, secret=SECRET)
-        bare = _bare(port, [builder.build(item).data for item in items], 4)
-        alone = _transport_alone(settings, items)
+        bare, bare_cpu = _bare_cpu(port, [builder.build(item).data for item in items])
+        alone, alone_cpu = _transport_alone(settings, items)
         memory: list[tuple[int, float]] = []
         for n, size in enumerate((recipients, 4 * recipients), start=1):
             _populate(settings, size, key=f"audience-{n}")
@@ -225,6 +234,11 @@ def run(kind: str, *, recipients: int, port: int = 8926) -> dict[str, Any] | Non
             "bare": bare,
             "ratio": rate / bare,
             "transport": alone,
+            "cpu_ms": {
+                "campaign": cpu * 1000 / recipients,
+                "bare": bare_cpu,
+                "transport": alone_cpu,
+            },
             "memory": memory,
             "received": sink.count,
         }
@@ -237,6 +251,12 @@ def report(result: dict[str, Any]) -> None:
         f"bare smtplib loop, same prepared messages: {result['bare']:,.0f} msg/s "
         f"({result['ratio']:.0%}); the email transport alone on the same messages: "
         f"{result['transport']:,.0f} msg/s ({result['transport'] / result['bare']:.0%})"
+    )
+    cpu = result["cpu_ms"]
+    print(
+        f"  process CPU per message (client and in-process sink): campaign {cpu['campaign']:.2f} "
+        f"ms, bare loop {cpu['bare']:.2f} ms ({cpu['bare'] / cpu['campaign']:.0%}), transport "
+        f"alone {cpu['transport']:.2f} ms ({cpu['bare'] / cpu['transport']:.0%})"
     )
     for size, peak in result["memory"]:
         print(f"  peak traced memory of the send, {size:,} recipients: {peak:.1f} MB")

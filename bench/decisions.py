@@ -6,7 +6,8 @@ service rows run ``service.choose`` (read the point, decide on the cached model,
 the log row) against a fresh database, committing after every decision as the API does,
 or after every 100 (a caller deciding in bulk, e.g. a journey step over many contacts);
 the HTTP rows serve Cadence with uvicorn in its own process and post decisions over
-keep-alive connections. Figures depend on the machine and its load.
+keep-alive connections; ``healthz_p50_ms`` is the same client's round trip to a route doing
+nothing, the floor under the decide latency. Figures depend on the machine and its load.
 """
 
 from __future__ import annotations
@@ -98,6 +99,7 @@ def over_http(url: str, *, decisions: int, concurrency: int) -> dict[str, Any]:
         base = f"http://127.0.0.1:{port}"
         with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
             client.put("/api/config", content=orjson.dumps({"decisions": [point]}))
+            floor = _floor(client, requests=max(decisions // 5, 1))
             latencies = []
             started = time.perf_counter()
             for payload in bodies[: decisions // 5]:
@@ -118,7 +120,23 @@ def over_http(url: str, *, decisions: int, concurrency: int) -> dict[str, Any]:
         )
         seconds = time.perf_counter() - started
     assert answered == len(bodies)
-    return {**sequential, "concurrent_per_s": len(bodies) / seconds, "concurrency": concurrency}
+    return {
+        **sequential,
+        "healthz_p50_ms": floor,
+        "concurrent_per_s": len(bodies) / seconds,
+        "concurrency": concurrency,
+    }
+
+
+def _floor(client: httpx.Client, *, requests: int) -> float:
+    """The median round trip of ``GET /healthz`` (no database, no auth) on the same
+    connection: what a request costs before any of Cadence's work, on this machine now."""
+    latencies = []
+    for _ in range(requests):
+        at = time.perf_counter()
+        client.get("/healthz").raise_for_status()
+        latencies.append(time.perf_counter() - at)
+    return float(np.quantile(np.array(latencies), 0.5)) * 1e3
 
 
 def main() -> None:

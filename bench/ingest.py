@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import resource
 import time
@@ -9,12 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import yaml
 from sqlalchemy import Engine
 
+from bench.databases import DATABASES, fresh
 from bench.loadgen import post_all
 from bench.serving import served
 from bench.workload import batches
-from cadence import pipeline
+from cadence import demo, pipeline
 from cadence.db.engine import make_engine, unit_of_work
 from cadence.db.migrate import upgrade
 from cadence.events.spec import parse_message
@@ -101,3 +104,62 @@ def over_http(url: str, *, events: int, contacts: int, concurrency: int) -> dict
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+LEADS_SECTIONS = ("scoring", "grading", "lifecycle")
+
+
+def demo_workspace(*, leads: bool, rest: bool) -> str:
+    """The demo workspace as text, with or without its lead sections (scoring, grading,
+    lifecycle) and with or without everything else (segments, forms, messages, ...)."""
+    document = yaml.safe_load((Path(demo.__file__).parent / "workspace.yaml").read_text())
+    kept = {
+        key: value
+        for key, value in document.items()
+        if (key in LEADS_SECTIONS and leads) or (key not in LEADS_SECTIONS and rest)
+    }
+    return yaml.safe_dump(kept, sort_keys=False)
+
+
+def scoring_share(kind: str, *, events: int, contacts: int) -> dict[str, float] | None:
+    """Events/s of in-process ingestion with the demo workspace's lead sections and without,
+    alone and next to the rest of the demo workspace (segments live), each into a fresh
+    database; ``share`` is the part of the time spent on scoring, grading and lifecycle."""
+    rates: dict[str, float] = {}
+    for leads, rest in ((False, False), (True, False), (False, True), (True, True)):
+        with fresh(kind) as url:
+            if url is None:
+                return None
+            document = demo_workspace(leads=leads, rest=rest) if leads or rest else None
+            found = in_process(url, events=events, contacts=contacts, group=50, workspace=document)
+        rates[f"{'leads' if leads else 'none'}+{'rest' if rest else 'bare'}"] = found[
+            "events_per_s"
+        ]
+    return {
+        **rates,
+        "share_alone": 1 - rates["leads+bare"] / rates["none+bare"],
+        "share_with_rest": 1 - rates["leads+rest"] / rates["none+rest"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Scoring's share of in-process ingestion.")
+    parser.add_argument("--events", type=int, default=50_000)
+    parser.add_argument("--contacts", type=int, default=10_000)
+    parser.add_argument("--db", action="append", choices=DATABASES, help="default: both")
+    args = parser.parse_args()
+    for kind in args.db or list(DATABASES):
+        found = scoring_share(kind, events=args.events, contacts=args.contacts)
+        if found is None:
+            continue
+        print(
+            f"{kind}: {args.events:,} events over {args.contacts:,} contacts, events/s: "
+            f"bare {found['none+bare']:,.0f}, leads only {found['leads+bare']:,.0f} "
+            f"(scoring share {found['share_alone']:.0%}); rest of demo workspace "
+            f"{found['none+rest']:,.0f}, with leads {found['leads+rest']:,.0f} "
+            f"(scoring share {found['share_with_rest']:.0%})"
+        )
+
+
+if __name__ == "__main__":
+    main()

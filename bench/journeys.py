@@ -5,6 +5,12 @@ worker processes claiming with FOR UPDATE SKIP LOCKED, checking that no step ran
 
 The journey: a random split, a 1-second wait, a second random split, exit (4 steps per
 enrolment; the wait makes every enrolment go back through the due table once).
+
+    python -m bench.journeys --sends 2000 --database postgresql
+
+Send steps instead: opted-in contacts enrolled in a one-step journey (send a message), run
+by one process with ``runner.run_due`` (``--batch`` due rows per transaction); prints sends/s,
+milliseconds per send and SQL statements per send (every send step goes through the gate).
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from sqlalchemy import func, insert, select
 from bench.databases import fresh
 from cadence.db.engine import make_engine, unit_of_work
 from cadence.db.migrate import upgrade
-from cadence.db.tables import contacts, journey_enrolments, journey_runs
+from cadence.db.tables import contacts, journey_enrolments, journey_runs, send_jobs
 from cadence.journeys import enrolment, runner, store
 from cadence.journeys.config import Known, parse_journey
 from cadence.runtime import now_millis
@@ -139,13 +145,72 @@ def report(*, people: int, workers: int, batch: int = 500, database: str = "post
     )
 
 
+def run_sends(url: str, *, people: int, batch: int) -> dict[str, Any]:
+    """One process running a pass of send steps at a time; see the module's docstring."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import event
+
+    from bench import campaign
+    from cadence.api.app import create_app
+    from cadence.config import Settings
+
+    settings = Settings(
+        database_url=url,
+        secret_key=campaign.SECRET,
+        bootstrap_admin_key=campaign.ADMIN,
+        bootstrap_write_key=campaign.WRITE,
+        run_scheduler=False,
+    )
+    campaign._populate(settings, people, key="audience-0")
+    step = {"id": "mail", "type": "send", "message": "spring"}
+    journey = {"triggers": [{"manual": True}], "steps": [step]}
+    with TestClient(create_app(settings)) as client:
+        client.headers["Authorization"] = f"Bearer {campaign.ADMIN}"
+        assert client.put("/api/journeys/mail", json=journey).status_code == 200
+        with unit_of_work(client.app.state.engine, write=False) as uow:  # type: ignore[attr-defined]
+            ids = list(uow.conn.scalars(select(contacts.c.id)))
+        for start in range(0, len(ids), 1000):
+            chunk = {"contact_ids": ids[start : start + 1000]}
+            assert client.post("/api/journeys/mail/enrol", json=chunk).status_code == 200
+    engine = make_engine(url)
+    statements = [0]
+
+    def count(*_: Any) -> None:
+        statements[0] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    started = time.perf_counter()
+    while True:
+        with unit_of_work(engine) as uow:
+            if not runner.run_due(uow, now=now_millis(), limit=batch):
+                break
+    seconds = time.perf_counter() - started
+    with unit_of_work(engine, write=False) as uow:
+        jobs = uow.conn.execute(select(func.count()).select_from(send_jobs)).scalar_one()
+    engine.dispose()
+    assert jobs == people, f"{jobs} send jobs for {people} enrolments"
+    return {
+        "sends": people,
+        "per_s": people / seconds,
+        "ms_per_send": seconds * 1000 / people,
+        "statements_per_send": statements[0] / people,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--contacts", type=int, default=20_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument("--sends", type=int, default=0, help="measure send steps instead")
     args = parser.parse_args()
+    if args.sends:
+        with fresh(args.database) as url:
+            if url is not None:
+                row = run_sends(url, people=args.sends, batch=args.batch)
+                print(f"journey send steps ({args.database}, batch {args.batch}): {row}")
+        return
     report(people=args.contacts, workers=args.workers, batch=args.batch, database=args.database)
 
 

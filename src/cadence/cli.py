@@ -269,9 +269,12 @@ def demo(
     seed: Annotated[int, typer.Option(help="random seed")] = 7,
 ) -> None:
     """Load a realistic synthetic B2B data set into the configured database, then exit."""
+    from cadence.demo import history
     from cadence.demo.load import load_demo
 
-    settings = _settings()
+    settings = history.demo_settings(_settings())
+    end = now_millis()  # the loaded history ends STORY_DAYS ago; the story plays up to now
+    start = end - history.STORY_DAYS * history.DAY_MS
     with database(settings) as engine:
         summary = load_demo(
             engine,
@@ -279,8 +282,9 @@ def demo(
             contacts=contacts,
             accounts=accounts,
             months=months,
-            now=datetime.now(UTC),
+            now=datetime.fromtimestamp(start / 1000, UTC),
             console=console,
+            at=start,
         )
         with unit_of_work(engine) as uow:
             _, admin = create_key(uow, scope="admin", name="demo admin", now=now_millis())
@@ -288,12 +292,15 @@ def demo(
         from cadence.commands.console import demo_admin
         from cadence.console.demo_story import tell
 
-        story = tell(engine, seed=seed, now=now_millis())
+        story = tell(engine, seed=seed, now=start)
+        played = history.play(engine, settings, seed=seed, start=start, end=end)
+        weeks = played.describe(settings.mail_pickup_dir) if played else "demo weeks: already there"
 
         admin_email = settings.bootstrap_admin_email or "admin@example.com"
         password = demo_admin(engine, email=admin_email, password=settings.bootstrap_admin_password)
     console.print(summary)
     console.print(story)
+    console.print(weeks)
     console.print(f"\nServe it with [bold]cadence serve[/], then open {settings.public_url}/docs")
     console.print(f"  admin key (REST API, Bearer): [bold]{admin}[/]", soft_wrap=True)
     console.print(f"  write key (tracking API, Basic user): [bold]{write}[/]", soft_wrap=True)

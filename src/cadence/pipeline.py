@@ -22,7 +22,7 @@ from cadence.scoring import owners
 from cadence.scoring import settings as lead_settings
 from cadence.scoring.rules import Event as ScoredEvent
 from cadence.scoring.service import LeadTouch, update_leads
-from cadence.segments.membership import Touch, update_memberships
+from cadence.segments.membership import LEAD_COLUMNS, Touch, update_memberships, with_columns
 from cadence.segments.store import load_segments
 
 
@@ -63,7 +63,7 @@ def process(uow: UnitOfWork, events: Sequence[Event], *, now: int) -> IngestResu
     _consent(uow, result, touches, now=now)
     config = lead_settings.load(uow)
     for contact_id in update_leads(uow, leads, now=now, settings=config):
-        touches[contact_id].columns = True
+        with_columns(touches[contact_id], LEAD_COLUMNS)
     update_memberships(
         uow, touches, now=now, half_life_days=config.half_life_days, live=load_segments(uow)
     )

@@ -36,6 +36,13 @@ scoring:
     - {key: clicks, event: Email Clicked, points: 5, max_per_day: 2}
     - {key: spring, event: Email Clicked, where: {campaign: spring}, points: 3}
     - {key: unsubscribe, event: Unsubscribed, points: -30}
+grading:
+  grades: [40, 25, 10, 0]
+  criteria:
+    - {key: senior, when: {field: traits.seniority, op: in, value: [VP, Director]}, points: 30}
+    - {key: student, when: {field: traits.role, op: eq, value: student}, points: -15}
+    - {key: big, when: {field: account.employees, op: gte, value: 200}, points: 20}
+    - {key: marketing, when: {field: traits.department, op: eq, value: Marketing}, points: 15}
 """
 PATHS: list[Any] = ["/pricing", "/blog", "/pricing/", 7, None]
 TIERS: list[Any] = [2, "2", 2.0, True, 3]
@@ -65,18 +72,39 @@ def _messages(seed: int) -> list[dict[str, Any]]:
                 "timestamp": moment.isoformat(),
             }
         )
+    for user in range(30):
+        traits = {
+            "seniority": rng.choice(["VP", "Director", "Intern", None]),
+            "role": rng.choice(["student", "buyer"]),
+            "department": rng.choice(["Marketing", "Sales"]),
+        }
+        found.append(
+            {
+                "type": "identify",
+                "messageId": f"t-{seed}-{user}",
+                "userId": f"u{user}",
+                "traits": traits,
+                "timestamp": NOW.isoformat(),
+            }
+        )
     return found
 
 
-def _scores(engine: Engine) -> dict[int, tuple[float, int]]:
-    """Each contact's score decayed to NOW (stored scores have their own as_of), and band."""
+def _scores(engine: Engine) -> dict[int, tuple[float, int, float, str]]:
+    """Each contact's score decayed to NOW (stored scores have their own as_of), band, fit
+    and grade."""
     c = contacts.c
     half_life = 20 * 86_400_000
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(c.id, c.score, millis(c.score_as_of), c.band))
+        rows = conn.execute(sa.select(c.id, c.score, millis(c.score_as_of), c.band, c.fit, c.grade))
         return {
-            cid: (current_score(ScoreState(score, as_of), to_millis(NOW), half_life), band)
-            for cid, score, as_of, band in rows
+            cid: (
+                current_score(ScoreState(score, as_of), to_millis(NOW), half_life),
+                band,
+                fit,
+                grade,
+            )
+            for cid, score, as_of, band, fit, grade in rows
         }
 
 
@@ -88,6 +116,9 @@ def test_rescore_from_bulk_reads_equals_incremental_scoring(engine: Engine) -> N
     with unit_of_work(engine) as uow:
         pipeline.process(uow, [e for e in events if not isinstance(e, list)], now=stamp)
     incremental = _scores(engine)
+    assert {grade for *_, grade in incremental.values()} >= {"A", "E"}  # grading is exercised
+    with engine.begin() as conn:  # spoil what the rescore must rewrite (or reset to zero)
+        conn.execute(sa.update(contacts).values(score=contacts.c.score + 1000, fit=999, grade="Z"))
     with unit_of_work(engine) as uow:
         settings = lead_settings.load(uow)
         pairs = read_pairs(uow, settings.scoring.rules)
@@ -96,6 +127,6 @@ def test_rescore_from_bulk_reads_equals_incremental_scoring(engine: Engine) -> N
     assert set(pairs.rule.tolist()) == set(range(len(settings.scoring.rules)))  # each matched
     rebuilt = _scores(engine)
     assert rebuilt.keys() == incremental.keys()
-    for cid, (score, band) in incremental.items():
+    for cid, (score, band, fit, grade) in incremental.items():
         assert rebuilt[cid][0] == pytest.approx(score, rel=1e-9, abs=1e-9), cid
-        assert rebuilt[cid][1] == band, cid
+        assert rebuilt[cid][1:] == (band, fit, grade), cid

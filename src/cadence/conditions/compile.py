@@ -47,11 +47,18 @@ from cadence.db.tables import (
 )
 
 
-def compile_condition(node: Condition, *, dialect: str, ctx: EvalContext) -> Bool:
-    """The condition as SQL over `contacts`, for "sqlite" or "postgresql"."""
+def compile_condition(
+    node: Condition, *, dialect: str, ctx: EvalContext, as_value: bool = False
+) -> Bool:
+    """The condition as SQL over `contacts`, for "sqlite" or "postgresql".
+
+    ``as_value``: the result is used as a value (a CASE in a SELECT list or SET), not as
+    a filter; PostgreSQL cannot turn EXISTS into a join there either, so it gets the
+    uncorrelated IN (hashed once) as below an `any`."""
     if dialect not in ("sqlite", "postgresql"):
         raise ValueError(f"unsupported dialect {dialect!r}")
-    return _Compiler(SqlEnv(dialect, ctx.now_ms, ctx.half_life_ms)).node(node).expr
+    compiler = _Compiler(SqlEnv(dialect, ctx.now_ms, ctx.half_life_ms), in_any=as_value)
+    return compiler.node(node).expr
 
 
 @dataclass(frozen=True, slots=True)

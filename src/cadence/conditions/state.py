@@ -1,4 +1,6 @@
-"""Loading ContactStates in bulk: five queries per chunk of contacts, never one per contact."""
+"""Loading ContactStates in bulk: up to five queries per chunk of contacts, never one per
+contact; given the conditions' dependencies, the account, event, consent and segment
+queries run only when the conditions read them."""
 
 from __future__ import annotations
 
@@ -53,10 +55,13 @@ def load_states(
 def _load_chunk(
     conn: Connection, ids: Sequence[int], now_ms: int, needs: Dependencies | None
 ) -> Iterator[tuple[int, ContactState]]:
-    account_traits = _primary_account_traits(conn, ids)
+    # with needs, only what the conditions read is queried
+    account_traits = (
+        _primary_account_traits(conn, ids) if needs is None or needs.account_traits else {}
+    )
     event_rows = _events(conn, ids, now_ms, needs)
-    consent_rows = _consents(conn, ids)
-    keys = _segment_keys(conn, ids)
+    consent_rows = _consents(conn, ids) if needs is None or needs.consent_channels else {}
+    keys = _segment_keys(conn, ids) if needs is None or needs.segments else {}
     names = state_columns()
     columns = [raw(name).label(name) for name in names]
     query = sa.select(contacts.c.id, contacts.c.traits, *columns).where(contacts.c.id.in_(ids))

@@ -29,12 +29,14 @@ def load_demo(
     months: int,
     now: datetime,
     console: Console | None = None,
+    at: int | None = None,
 ) -> str:
     """Apply the demo workspace, then ingest the generated calls in batches.
 
     Loading twice changes nothing: the workspace apply is idempotent and messageIds repeat.
+    ``at`` is the moment the load happens (default: the clock), so a story can follow it.
     """
-    received = now_millis()
+    received = now_millis() if at is None else at
     text = resources.files("cadence.demo").joinpath("workspace.yaml").read_text()
     with unit_of_work(engine) as uow:
         workspace.apply(uow, document.read(document.load_text(text)), now=received)
@@ -53,13 +55,13 @@ def load_demo(
                 raise ValueError(f"demo generator produced a bad call: {parsed}")
             pending.append(parsed)
             if len(pending) >= BATCH:
-                duplicates += _commit(engine, pending)
+                duplicates += _commit(engine, pending, at=received)
                 total += len(pending)
                 pending = []
                 if progress and task is not None:
                     progress.update(task, completed=total)
         if pending:
-            duplicates += _commit(engine, pending)
+            duplicates += _commit(engine, pending, at=received)
             total += len(pending)
     finally:
         if progress:
@@ -67,6 +69,6 @@ def load_demo(
     return f"demo data: {total:,} calls ingested ({duplicates:,} were already loaded)"
 
 
-def _commit(engine: Engine, events: list[Event]) -> int:
+def _commit(engine: Engine, events: list[Event], *, at: int) -> int:
     with unit_of_work(engine) as uow:
-        return pipeline.process(uow, events, now=now_millis()).duplicates
+        return pipeline.process(uow, events, now=at).duplicates

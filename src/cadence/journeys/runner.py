@@ -21,7 +21,7 @@ from sqlalchemy import select
 from cadence.db.bulk import millis
 from cadence.db.engine import UnitOfWork
 from cadence.db.tables import contacts, journey_due, journey_enrolments
-from cadence.journeys import enrolment, steps
+from cadence.journeys import delivery, enrolment, steps
 from cadence.journeys.bulk import insert_rows, update_rows
 from cadence.journeys.models import Journey, Step
 from cadence.journeys.store import versions
@@ -40,6 +40,17 @@ class Writes:
     moved: list[tuple[str, int, int, str | None, str | None, int]] = field(default_factory=list)
     finished: dict[str, list[tuple[int, str]]] = field(default_factory=lambda: defaultdict(list))
     paths: list[tuple[str, int]] = field(default_factory=list)
+    sends: list[_Sent] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """A send step's run row (its index), its pending send, and where the enrolment's
+    finish was recorded when the send was its last step (its reason is the run's label)."""
+
+    run: int
+    send: int
+    finished: tuple[list[tuple[int, str]], int] | None
 
 
 def claim(uow: UnitOfWork, *, now: int, limit: int) -> list[Any]:
@@ -73,12 +84,14 @@ def run_due(uow: UnitOfWork, *, now: int, limit: int = 1000) -> int:
         return 0
     journeys = versions(uow, {row.journey_id for row in due})
     writes = Writes()
+    batch = delivery.Batch(at=now)
     for row in due:
         if row.live is None:
             writes.finished["exited"].append((row.enrolment_id, "contact erased"))
             continue
         version, journey = journeys[row.journey_id]
-        _walk(uow, row, journey, version, list(row.path), writes, now=now)
+        _walk(uow, row, journey, version, list(row.path), writes, now=now, batch=batch)
+    _label_sends(writes, batch.flush(uow))
     _write(uow, writes, now=now)
     return len(writes.runs)
 
@@ -92,6 +105,7 @@ def _walk(
     writes: Writes,
     *,
     now: int,
+    batch: delivery.Batch,
 ) -> None:
     step_id, seq, taken = row.step_id, row.seq, list(path)
     goal = journey.goal.condition if journey.goal is not None else None
@@ -106,7 +120,7 @@ def _walk(
         if step is None:
             writes.finished["exited"].append((row.enrolment_id, f"step {step_id!r} is gone"))
             break
-        run = steps.Run(uow, now, row.enrolment_id, row.contact_id, journey, version, seq)
+        run = steps.Run(uow, now, row.enrolment_id, row.contact_id, journey, version, seq, batch)
         outcome = _execute(run, step)
         writes.runs.append((row.enrolment_id, seq, step.id, now, outcome.label[:255]))
         seq += 1
@@ -114,8 +128,13 @@ def _walk(
             taken.append(outcome.branch)
         until = outcome.wait_until
         wait_at = until if until is not None and (until > now or outcome.waiting_for) else None
-        if outcome.finish or (outcome.next is None and wait_at is None):
-            writes.finished[outcome.finish or "completed"].append((row.enrolment_id, outcome.label))
+        done = outcome.finish or (outcome.next is None and wait_at is None)
+        ends = writes.finished[outcome.finish or "completed"] if done else None
+        if outcome.send is not None:
+            slot = None if ends is None else (ends, len(ends))
+            writes.sends.append(_Sent(len(writes.runs) - 1, outcome.send, slot))
+        if ends is not None:
+            ends.append((row.enrolment_id, outcome.label))
             break
         if wait_at is not None:
             writes.moved.append(
@@ -138,15 +157,34 @@ def _walk(
 
 def _execute(run: steps.Run, step: Step) -> steps.Outcome:
     """Run a step; one that fails (its list or message deleted since, say) is undone to a
-    savepoint and ends its enrolment, instead of failing the whole batch forever."""
+    savepoint and ends its enrolment, instead of failing the whole batch forever. A send
+    step in a batch writes nothing (its send waits for the pass's others, and fails alone
+    there): only its message's lookup can fail, with NotFound, so it needs no savepoint."""
     if step.type in IN_MEMORY_STEPS or (step.type == "wait" and "best_time" not in step.spec):
         return steps.execute(run, step)
     try:
+        if step.type == "send" and run.batch is not None:
+            return steps.execute(run, step)
         with run.uow.conn.begin_nested():
             return steps.execute(run, step)
     except Exception as error:  # any failure of one step ends that enrolment only
-        log.warning("journey %s step %s failed: %s", run.journey.key, step.id, error)
-        return steps.Outcome(f"failed: {error}"[:255], None, finish="exited")
+        return _failed(run, step, error)
+
+
+def _failed(run: steps.Run, step: Step, error: Exception) -> steps.Outcome:
+    log.warning("journey %s step %s failed: %s", run.journey.key, step.id, error)
+    return steps.Outcome(f"failed: {error}"[:255], None, finish="exited")
+
+
+def _label_sends(writes: Writes, labels: list[str]) -> None:
+    """Complete the send steps' run labels with what the batched sends did."""
+    for sent in writes.sends:
+        enrolment_id, seq, step_id, at, text = writes.runs[sent.run]
+        full = f"{text}: {labels[sent.send]}"
+        writes.runs[sent.run] = (enrolment_id, seq, step_id, at, full[:255])
+        if sent.finished is not None:
+            ends, index = sent.finished
+            ends[index] = (enrolment_id, full)
 
 
 def _json(value: Any) -> str:

@@ -36,6 +36,7 @@ class Run:
     journey: Journey
     version: int
     seq: int
+    batch: delivery.Batch | None = None  # a send step's send waits for the pass's others
 
     @property
     def source(self) -> str:
@@ -51,6 +52,7 @@ class Outcome:
     on_event: str | None = None
     branch: str | None = None
     finish: str | None = None  # completed | converted | exited
+    send: int | None = None  # the pending send (in ``Run.batch``) whose status ends the label
 
 
 def execute(run: Run, step: Step) -> Outcome:
@@ -150,25 +152,37 @@ def point_key(journey: str, step_id: str) -> str:
     return f"journey:{journey}:{step_id}"
 
 
-def _send(run: Run, step: Step, message_key: str) -> str:
-    key = delivery.send_key(
+def _key(run: Run, step: Step) -> str:
+    return delivery.send_key(
         journey=run.journey.key,
         version=run.version,
         enrolment_id=run.enrolment_id,
         step_id=step.id,
     )
+
+
+def _send(run: Run, step: Step, message_key: str) -> str:
     return delivery.send(
         run.uow,
         contact_id=run.contact_id,
         message_key=message_key,
-        idempotency_key=key,
+        idempotency_key=_key(run, step),
         at=run.now,
         source=run.source,
     )
 
 
 def _send_step(run: Run, step: Step) -> Outcome:
-    return Outcome(f"{step.spec['message']}: {_send(run, step, step.spec['message'])}", step.next)
+    message = step.spec["message"]
+    if run.batch is None:
+        return Outcome(f"{message}: {_send(run, step, message)}", step.next)
+    pending = delivery.Pending(
+        contact_id=run.contact_id,
+        message_key=message,
+        idempotency_key=_key(run, step),
+        source=run.source,
+    )
+    return Outcome(message, step.next, send=run.batch.add(run.uow, pending))
 
 
 def _set_trait(run: Run, step: Step) -> Outcome:

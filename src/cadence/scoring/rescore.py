@@ -1,8 +1,10 @@
 """Set-based rescoring and regrading of everybody, after the rules changed.
 
 Scores: the matching events are read in bulk and summed with numpy (``rebuild_scores``),
-giving the same numbers incremental scoring gives. Fit, grade and MQL qualification are
-single UPDATE statements built from the compiled conditions.
+giving the same numbers incremental scoring gives. Fit and grade together are one UPDATE
+built from the compiled conditions, MQL qualification another. Each contact row is written
+at most once per step and only when its values change: on PostgreSQL every UPDATE copies
+the row, so full-table passes are the cost of a rescore there.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sqlalchemy import case, delete, insert, literal, or_, select, update
+import sqlalchemy as sa
+from sqlalchemy import case, delete, exists, insert, literal, or_, select, update
 
 from cadence.conditions import EvalContext, compile_condition
 from cadence.db.bulk import chunks, update_many
@@ -19,29 +22,31 @@ from cadence.db.tables import contacts, schedule
 from cadence.db.types import from_millis
 from cadence.scoring import lifecycle
 from cadence.scoring.decay import band_of
-from cadence.scoring.reading import copy_scores, read_pairs
+from cadence.scoring.reading import copied_scores, read_pairs
 from cadence.scoring.rebuild import NEVER, bands_of, next_band_changes, rebuild_scores
 from cadence.scoring.settings import LeadSettings
 
 _C = contacts.c
 
 
+def _reset_to_zero(uow: UnitOfWork, zero_band: int, *, keep: sa.TableClause | None) -> None:
+    """Zero the score of every live contact not in ``keep`` (a table of ids); rows already
+    at zero are not rewritten (PostgreSQL copies every updated row)."""
+    stale = or_(_C.score != 0.0, _C.score_as_of.is_not(None), _C.band.is_distinct_from(zero_band))
+    query = update(contacts).where(_C.merged_into.is_(None), stale)
+    if keep is not None:
+        query = query.where(~exists().where(keep.c.id == _C.id))
+    uow.conn.execute(query.values(score=0.0, score_as_of=None, band=zero_band))
+
+
 def _scores(uow: UnitOfWork, settings: LeadSettings, now: int) -> dict[str, Any]:
     config = settings.scoring
     zero_band = band_of(score=0.0, bands=config.bands)
-    stale = or_(_C.score != 0.0, _C.score_as_of.is_not(None), _C.band.is_distinct_from(zero_band))
-    uow.conn.execute(  # rows already at zero are not rewritten (PostgreSQL copies every row)
-        update(contacts)
-        .where(_C.merged_into.is_(None), stale)
-        .values(score=0.0, score_as_of=None, band=zero_band)
-    )
     uow.conn.execute(delete(schedule).where(schedule.c.kind == "band"))
-    if not config.rules:
-        return {"scored": 0, "events": 0}
-    pairs = read_pairs(uow, config.rules)
-    read = pairs.events_read
-    if not len(pairs.contact):
-        return {"scored": 0, "events": read}
+    pairs = read_pairs(uow, config.rules) if config.rules else None
+    if pairs is None or not len(pairs.contact):
+        _reset_to_zero(uow, zero_band, keep=None)
+        return {"scored": 0, "events": 0 if pairs is None else pairs.events_read}
     unique, index = np.unique(pairs.contact, return_inverse=True)
     rebuilt = rebuild_scores(
         config=config,
@@ -56,9 +61,11 @@ def _scores(uow: UnitOfWork, settings: LeadSettings, now: int) -> dict[str, Any]
         (float(s), int(a), int(b), int(c))
         for s, a, b, c in zip(rebuilt.score, rebuilt.as_of, bands, unique, strict=True)
     ]
-    if uow.dialect == "postgresql":
-        copy_scores(uow, rows)
+    if uow.dialect == "postgresql":  # each row written at most once, and only if it changes
+        with copied_scores(uow, rows) as rescored:
+            _reset_to_zero(uow, zero_band, keep=rescored)
     else:
+        _reset_to_zero(uow, zero_band, keep=None)
         for part in chunks(rows, 20_000):
             update_many(uow.conn, "contacts", ("score", "score_as_of", "band"), "id", part)
     wake = next_band_changes(
@@ -70,30 +77,40 @@ def _scores(uow: UnitOfWork, settings: LeadSettings, now: int) -> dict[str, Any]
             insert(schedule),
             [{"kind": "band", "ref_id": 0, "contact_id": c, "due_at": w} for c, w in wakes],
         )
-    return {"scored": len(unique), "events": read}
+    return {"scored": len(unique), "events": pairs.events_read}
 
 
 def _grades(uow: UnitOfWork, settings: LeadSettings, ctx: EvalContext) -> None:
+    """Fit and grade in one UPDATE: the fit of each live contact is computed once, in a
+    derived table, and the grade from it; only rows whose fit or grade changes are written."""
     terms = [
         case(
-            (compile_condition(node, dialect=uow.dialect, ctx=ctx), literal(points)),
+            (
+                compile_condition(node, dialect=uow.dialect, ctx=ctx, as_value=True),
+                literal(points),
+            ),
             else_=literal(0.0),
         )
         for _, node, points in settings.criteria
     ]
     fit = sum(terms[1:], terms[0]) if terms else literal(0.0)
-    live = _C.merged_into.is_(None)
-    uow.conn.execute(update(contacts).where(live, _C.fit.is_distinct_from(fit)).values(fit=fit))
+    computed = select(_C.id.label("id"), fit.label("fit")).where(_C.merged_into.is_(None))
+    wanted = computed.subquery("wanted")
     letters = "ABCDE"
     grade = case(
         *[
-            (_C.fit >= threshold, literal(letters[i]))
+            (wanted.c.fit >= threshold, literal(letters[i]))
             for i, threshold in enumerate(settings.grading.grades)
         ],
         else_=literal(letters[len(settings.grading.grades)]),
     )
     uow.conn.execute(
-        update(contacts).where(live, _C.grade.is_distinct_from(grade)).values(grade=grade)
+        update(contacts)
+        .where(
+            _C.id == wanted.c.id,
+            or_(_C.fit.is_distinct_from(wanted.c.fit), _C.grade.is_distinct_from(grade)),
+        )
+        .values(fit=wanted.c.fit, grade=grade)
     )
 
 

@@ -42,7 +42,7 @@ class Touch:
     columns: bool = False  # score, grade, stage, purchases ... changed
     cause: str = ""
     only: frozenset[int] | None = None  # re-check just these segment ids (time-based checks)
-    ingested: frozenset[str] | None = None  # contacts columns ingestion moved; None: unknown
+    ingested: frozenset[str] | None = None  # contacts columns the batch moved; None: unknown
 
     def describe(self) -> str:
         if self.cause:
@@ -76,6 +76,10 @@ class MembershipReport:
 _SEEN_COLUMNS = frozenset({"first_seen_at", "last_seen_at", "profile_level"})
 _ORDER_COLUMNS = frozenset({"order_count", "revenue_total", "first_order_at", "last_order_at"})
 _TRAIT_COLUMNS = frozenset({"email"})
+# What the lead stage writes (scoring, grading, lifecycle; owner assignment rides on it).
+LEAD_COLUMNS = frozenset(
+    {"score", "score_as_of", "band", "fit", "grade", "lifecycle_stage", "owner"}
+)
 
 
 def could_change(segment: LiveSegment, touch: Touch, moved: set[str]) -> bool:
@@ -93,6 +97,13 @@ def could_change(segment: LiveSegment, touch: Touch, moved: set[str]) -> bool:
         or deps.segments & moved
         or (deps.columns and _ingested_columns(touch) & deps.columns)
     )
+
+
+def with_columns(touch: Touch, moved: frozenset[str]) -> None:
+    """Record that ``moved`` contacts columns changed too (e.g. the lead stage's), so that
+    only the segments reading them are re-evaluated (``columns=True`` re-evaluates every
+    segment that reads any column)."""
+    touch.ingested = _ingested_columns(touch) | moved
 
 
 def _ingested_columns(touch: Touch) -> frozenset[str]:
@@ -228,14 +239,22 @@ def _affected(live: list[LiveSegment], touches: Mapping[int, Touch]) -> set[int]
             t.consent,
             t.columns,
             t.only,
+            t.ingested,
         )
         for t in touches.values()
     }
     distinct = [
         Touch(
-            created=c, traits=set(tr), events=set(ev), accounts=a, consent=co, columns=col, only=o
+            created=c,
+            traits=set(tr),
+            events=set(ev),
+            accounts=a,
+            consent=co,
+            columns=col,
+            only=o,
+            ingested=ing,
         )
-        for c, tr, ev, a, co, col, o in kinds
+        for c, tr, ev, a, co, col, o, ing in kinds
     ]
     found: set[int] = set()
     moved: set[str] = set()

@@ -1,5 +1,11 @@
-"""Enqueue one message for many contacts at once (a campaign chunk): the same outcome as
-``enqueue`` per contact, with the gate asked in bulk (``sending.gate.reserve_many``)."""
+"""Enqueue one message for many contacts at once (a campaign chunk, a journey runner's send
+steps of one pass): the same outcome as ``enqueue`` called for each in order, with the gate
+asked in bulk (``sending.gate.reserve_many``).
+
+A contact may appear more than once (several enrolments of one journey); a key repeated
+within the batch is a duplicate of its first occurrence, as it would be one call after the
+other.
+"""
 
 from __future__ import annotations
 
@@ -29,33 +35,63 @@ def enqueue_many(
     campaign_id: int | None = None,
 ) -> list[Enqueued]:
     """``enqueue`` for each contact (idempotency key ``key_prefix + contact id``), in order."""
-    keys = {cid: f"{key_prefix}{cid}" for cid in contact_ids}
-    known = _existing(uow, list(keys.values()))
-    fresh = [cid for cid in contact_ids if keys[cid] not in known]
-    jobs = _insert_jobs(
-        uow, fresh, keys, message=message, source=source, at=at, campaign_id=campaign_id
+    return enqueue_keyed(
+        uow,
+        items=[(cid, f"{key_prefix}{cid}") for cid in contact_ids],
+        message=message,
+        source=source,
+        at=at,
+        campaign_id=campaign_id,
     )
+
+
+def enqueue_keyed(
+    uow: UnitOfWork,
+    *,
+    items: Sequence[tuple[int, str]],
+    message: Message,
+    source: str,
+    at: int,
+    campaign_id: int | None = None,
+) -> list[Enqueued]:
+    """``enqueue`` for each (contact id, idempotency key), in order."""
+    known = _existing(uow, sorted({key for _, key in items}))
+    fresh: dict[str, int] = {}
+    for contact_id, key in items:
+        if key not in known and key not in fresh:
+            fresh[key] = contact_id
+    jobs = _insert_jobs(uow, fresh, message=message, source=source, at=at, campaign_id=campaign_id)
+    done = {job.idempotency_key: gated for job, gated in _gate(uow, jobs, message, at)}
+    out: list[Enqueued] = []
+    first: set[str] = set()
+    for _, key in items:
+        if key in done and key not in first:
+            first.add(key)
+            out.append(done[key])
+        else:
+            job_id = known.get(key) or done[key].job_id
+            out.append(Enqueued(status="duplicate", job_id=job_id))
+    return out
+
+
+def _gate(
+    uow: UnitOfWork, jobs: list[Job], message: Message, at: int
+) -> list[tuple[Job, Enqueued]]:
     requests = [Request.for_job(job, at=at) for job in jobs]
-    done: dict[int, Enqueued] = {
-        cid: Enqueued(status="duplicate", job_id=known[keys[cid]])
-        for cid in contact_ids
-        if keys[cid] in known
-    }
+    out: list[tuple[Job, Enqueued]] = []
     queued: list[dict[str, int]] = []
     for job, answer in zip(jobs, reserve_many(uow, requests), strict=True):
         if answer is None:  # merged contacts, capacity: the one-by-one path decides
-            done[job.contact_id] = gate_job(uow, job=job, message=message, at=at)
+            out.append((job, gate_job(uow, job=job, message=message, at=at)))
         elif answer.duplicate:
             mark(uow, [job.id], at, state="blocked", reason="duplicate", detail="already booked")
-            done[job.contact_id] = Enqueued(status="duplicate", job_id=job.id)
+            out.append((job, Enqueued(status="duplicate", job_id=job.id)))
         elif answer.send_id is not None:
             queued.append({"b_id": job.id, "b_send": answer.send_id})
-            done[job.contact_id] = Enqueued(status="queued", job_id=job.id, send_id=answer.send_id)
+            out.append((job, Enqueued(status="queued", job_id=job.id, send_id=answer.send_id)))
         else:
             assert isinstance(answer.decision, Blocked)
-            done[job.contact_id] = hold(
-                uow, job=job, message=message, at=at, blocked=answer.decision
-            )
+            out.append((job, hold(uow, job=job, message=message, at=at, blocked=answer.decision)))
     if queued:
         j = send_jobs.c
         uow.conn.execute(
@@ -64,7 +100,7 @@ def enqueue_many(
             .values(state="queued", send_id=bindparam("b_send"), due_at=at, updated_at=at),
             queued,
         )
-    return [done[cid] for cid in contact_ids]
+    return out
 
 
 def _existing(uow: UnitOfWork, keys: list[str]) -> dict[str, int]:
@@ -78,20 +114,19 @@ def _existing(uow: UnitOfWork, keys: list[str]) -> dict[str, int]:
 
 def _insert_jobs(
     uow: UnitOfWork,
-    contact_ids: list[int],
-    keys: dict[int, str],
+    fresh: dict[str, int],
     *,
     message: Message,
     source: str,
     at: int,
     campaign_id: int | None,
 ) -> list[Job]:
-    if not contact_ids:
+    if not fresh:
         return []
     rows: list[dict[str, Any]] = [
         {
-            "idempotency_key": keys[cid],
-            "contact_id": cid,
+            "idempotency_key": key,
+            "contact_id": contact_id,
             "message_key": message.key,
             "source": source[:128],
             "campaign_id": campaign_id,
@@ -104,7 +139,7 @@ def _insert_jobs(
             "created_at": at,
             "updated_at": at,
         }
-        for cid in contact_ids
+        for key, contact_id in fresh.items()
     ]
     ids = (
         uow.conn.execute(

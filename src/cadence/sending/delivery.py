@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -34,6 +35,7 @@ from cadence.sending.render import render_many
 from cadence.sending.service import mark
 
 BACKOFF_MS: Final = 60_000  # first retry after a minute, then x4 each time
+HANDOVER_PART: Final = 100  # sends rendered, then handed over, together
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,39 +60,56 @@ def deliver_due(
     """Deliver up to ``limit`` queued sends due at ``now``; returns how many were claimed.
 
     ``transports`` lets a long-running caller keep connections open between calls; without
-    it the configured ones are opened and closed here.
+    it the configured ones are opened (only when something was claimed) and closed here.
     """
-    if transports is not None:
-        return _deliver(engine, settings, now=now, limit=limit, transports=transports)
-    opened = configured(settings, engine)
-    try:
-        return _deliver(engine, settings, now=now, limit=limit, transports=opened)
-    finally:
-        for transport in opened.values():
-            transport.close()
-
-
-def _deliver(
-    engine: Engine,
-    settings: Settings,
-    *,
-    now: int,
-    limit: int,
-    transports: Mapping[str, Transport],
-) -> int:
     with unit_of_work(engine) as uow:
         recover_stale(uow, now=now)
         claimed = claim(uow, now=now, limit=limit, lease_ms=int(settings.send_lease_seconds * 1000))
     if not claimed:
         return 0
+    if transports is not None:
+        _deliver(engine, settings, claimed, now=now, transports=transports)
+        return len(claimed)
+    opened = configured(settings, engine)
+    try:
+        _deliver(engine, settings, claimed, now=now, transports=opened)
+    finally:
+        for transport in opened.values():
+            transport.close()
+    return len(claimed)
+
+
+def _deliver(
+    engine: Engine,
+    settings: Settings,
+    claimed: Sequence[Claimed],
+    *,
+    now: int,
+    transports: Mapping[str, Transport],
+) -> None:
     links = Links(
         key=signing_key(secret=secret_key(engine, settings)), base_url=settings.public_url
     )
-    with unit_of_work(engine, write=False) as uow:
-        outgoing, failures = build(uow, claimed, links=links, now=now)
-    if failures:  # never handed to a channel: record at once, so a crash cannot blur them
-        with unit_of_work(engine) as uow:
-            record(uow, claimed, failures, now=now, max_attempts=settings.send_max_attempts)
+    attempts = settings.send_max_attempts
+    handed: list[Future[list[Delivery]]] = []
+    # each part is rendered while the one before it is on the wire
+    with ThreadPoolExecutor(1, thread_name_prefix="cadence-handover") as handover:
+        try:
+            for part in chunks(claimed, HANDOVER_PART):
+                with unit_of_work(engine, write=False) as uow:
+                    outgoing, failures = build(uow, part, links=links, now=now)
+                if failures:  # never handed to a channel: recorded at once, so a crash cannot
+                    with unit_of_work(engine) as uow:  # blur them
+                        record(uow, part, failures, now=now, max_attempts=attempts)
+                handed.append(handover.submit(_hand_over, outgoing, transports))
+        finally:  # what was handed over is recorded even if a later part could not be built
+            deliveries = [delivery for future in handed for delivery in future.result()]
+            with unit_of_work(engine) as uow:
+                record(uow, claimed, deliveries, now=now, max_attempts=attempts)
+
+
+def _hand_over(outgoing: Sequence[Outgoing], transports: Mapping[str, Transport]) -> list[Delivery]:
+    """Each message to its channel's transport; what became of each."""
     deliveries: list[Delivery] = []
     for channel, items in _by_channel(outgoing).items():
         transport = transports.get(channel)
@@ -101,9 +120,7 @@ def _deliver(
             ]
             continue
         deliveries += transport.deliver(items)
-    with unit_of_work(engine) as uow:
-        record(uow, claimed, deliveries, now=now, max_attempts=settings.send_max_attempts)
-    return len(claimed)
+    return deliveries
 
 
 def recover_stale(uow: UnitOfWork, *, now: int) -> int:
