@@ -7,11 +7,16 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import func, select
 
 from cadence.console import graph
 from cadence.console.auth import Signed, reading
+from cadence.console.charts import bar_chart
 from cadence.console.render import not_found, page
+from cadence.db.bulk import millis
 from cadence.db.engine import UnitOfWork
+from cadence.db.tables import decision_log
+from cadence.db.types import from_millis
 from cadence.decisions import reports as decisions
 from cadence.decisions import store as decision_store
 from cadence.errors import InputError, NotFound
@@ -57,6 +62,32 @@ def lift(uow: UnitOfWork, point: Any) -> list[dict[str, Any]]:
     return out
 
 
+_WEEK_MS = 7 * 24 * 3600 * 1000
+
+
+def shares_over_time(uow: UnitOfWork, *, point: str, weeks: int = 26) -> dict[str, Any]:
+    """What the bandit chose, week by week: each option's share (%) of the week's decisions."""
+    log = decision_log.c
+    at = millis(log.at)
+    week = (at - at % _WEEK_MS).label("week")
+    rows = uow.conn.execute(
+        select(week, log.chosen, func.count())
+        .where(log.point == point)
+        .group_by(week, log.chosen)
+        .order_by(week)
+    ).all()
+    starts = sorted({int(row[0]) for row in rows})[-weeks:]
+    counts = {(int(w), str(option)): int(n) for w, option, n in rows}
+    totals = {w: sum(n for (cw, _), n in counts.items() if cw == w) for w in starts}
+    options = sorted({option for _, option in counts})
+    series = {
+        option: [round(100 * counts.get((w, option), 0) / totals[w], 1) for w in starts]
+        for option in options
+    }
+    labels = [from_millis(w).date().isoformat() for w in starts]
+    return bar_chart(labels, series, stacked=True)
+
+
 def _edge_label(step: Any, name: str) -> str:
     """'next' stays unlabelled; a branch shows its key; 'timeout_next' reads 'timeout'."""
     if "[" in name:
@@ -86,6 +117,7 @@ def detail(uow: UnitOfWork, *, key: str) -> dict[str, Any]:
                     "step": step.id,
                     "summary": decisions.summary(uow, point),
                     "lift": lift(uow, point),
+                    "shares": shares_over_time(uow, point=point.spec.key),
                 }
             )
     return {"journey": stored.journey, "stats": stats, "graph": drawn, "bandits": bandits}
