@@ -9,6 +9,9 @@ first/last seen times on the contacts agree with the generated events.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -16,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import orjson
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, create_engine, text
 
 from bench.segment_vocabulary import (
     ACCOUNT_COLUMNS,
@@ -37,11 +40,16 @@ from bench.segment_vocabulary import (
     TITLES,
 )
 from cadence.db.bulk import insert_many
+from cadence.db.migrate import upgrade
 from cadence.db.tables import events as events_table
 
 DAY_MS = 86_400_000
 HISTORY_DAYS = 180
 CHUNK = 200_000
+# bump when the generator changes what it writes, so cached data sets are not reused
+DATA_VERSION = 1
+# data sets at least this big are cached (CADENCE_BENCH_CACHE=off turns the cache off)
+CACHE_FROM_EVENTS = 1_000_000
 
 
 @dataclass
@@ -301,7 +309,96 @@ def _write(
 
 
 def load(engine: Engine, *, contacts: int, events: int, now: int, seed: int = 7) -> Loaded:
-    """Fill an empty, migrated database with ``contacts`` people and ``events`` events."""
+    """Fill an empty, migrated database with ``contacts`` people and ``events`` events.
+
+    Big data sets are generated once and kept (a PostgreSQL template database, a copy of
+    the SQLite file): a later run with the same sizes and seed copies them instead, then
+    brings the copy to the current schema. A copy's times were generated against the
+    ``now`` of its first run, which only shifts every window by that age.
+    """
+    started = time.perf_counter()
+    key = _cache_key(contacts=contacts, events=events, seed=seed)
+    if key is not None and _restore(engine, key):
+        accounts = max(1, contacts // 25)
+        return Loaded(contacts, accounts, events, time.perf_counter() - started)
+    loaded = _generate(engine, contacts=contacts, events=events, now=now, seed=seed)
+    if key is not None:
+        _keep(engine, key)
+    return Loaded(loaded.contacts, loaded.accounts, loaded.events, time.perf_counter() - started)
+
+
+def _cache_key(*, contacts: int, events: int, seed: int) -> str | None:
+    if os.environ.get("CADENCE_BENCH_CACHE", "on") == "off" or events < CACHE_FROM_EVENTS:
+        return None
+    digest = hashlib.sha256(f"{DATA_VERSION}:{contacts}:{events}:{seed}".encode()).hexdigest()
+    return f"cadence_cache_{contacts}_{events}_{seed}_{digest[:8]}"
+
+
+def _cache_folder() -> str:
+    return os.environ.get("CADENCE_BENCH_CACHE_DIR", "/tmp/cadence-bench-cache")
+
+
+def _admin(engine: Engine) -> Engine:
+    return create_engine(engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
+def _restore(engine: Engine, key: str) -> bool:
+    """Replace the empty database behind ``engine`` by the cached data set ``key``."""
+    engine.dispose()
+    if engine.dialect.name == "postgresql":
+        admin = _admin(engine)
+        try:
+            with admin.connect() as conn:
+                found = conn.execute(
+                    text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": key}
+                ).first()
+                if found is None:
+                    return False
+                name = engine.url.database
+                conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+                conn.exec_driver_sql(
+                    f'CREATE DATABASE "{name}" TEMPLATE "{key}" STRATEGY = FILE_COPY'
+                )
+        finally:
+            admin.dispose()
+    else:
+        cached = os.path.join(_cache_folder(), f"{key}.db")
+        if not os.path.exists(cached):
+            return False
+        target = engine.url.database
+        assert target is not None
+        for leftover in (f"{target}-wal", f"{target}-shm"):
+            if os.path.exists(leftover):
+                os.remove(leftover)
+        shutil.copyfile(cached, target)
+    upgrade(engine)
+    return True
+
+
+def _keep(engine: Engine, key: str) -> None:
+    """Store the freshly generated data set behind ``engine`` as ``key``."""
+    engine.dispose()
+    if engine.dialect.name == "postgresql":
+        admin = _admin(engine)
+        try:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{key}"')
+                conn.exec_driver_sql(
+                    f'CREATE DATABASE "{key}" TEMPLATE "{engine.url.database}" STRATEGY = FILE_COPY'
+                )
+        finally:
+            admin.dispose()
+        return
+    source = engine.url.database
+    assert source is not None
+    os.makedirs(_cache_folder(), exist_ok=True)
+    partial = os.path.join(_cache_folder(), f"{key}.db.partial")
+    shutil.copyfile(source, partial)
+    os.replace(partial, os.path.join(_cache_folder(), f"{key}.db"))
+
+
+def _generate(engine: Engine, *, contacts: int, events: int, now: int, seed: int) -> Loaded:
+    """Generate the data set into the empty, migrated database behind ``engine``."""
     started = time.perf_counter()
     rng = np.random.default_rng(seed)
     accounts = max(1, contacts // 25)
@@ -309,7 +406,7 @@ def load(engine: Engine, *, contacts: int, events: int, now: int, seed: int = 7)
     indexes = list(events_table.indexes)
     with engine.begin() as conn:
         for index in indexes:
-            index.drop(conn)
+            index.drop(conn, checkfirst=True)
         _write(conn, "accounts", ACCOUNT_COLUMNS, _account_rows(rng, accounts=accounts, now=now))
         for rows, identities in _contact_rows(rng, contacts=contacts, ev=ev, now=now):
             _write(conn, "contacts", CONTACT_COLUMNS, rows)
@@ -326,7 +423,7 @@ def load(engine: Engine, *, contacts: int, events: int, now: int, seed: int = 7)
     with engine.begin() as conn:
         _write(conn, "events", EVENT_COLUMNS, batch)
         for index in indexes:
-            index.create(conn)
+            index.create(conn, checkfirst=True)
     _analyze(engine)
     return Loaded(contacts, accounts, events, time.perf_counter() - started)
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, func, select
 
 from cadence.campaigns import scheduled as campaign_work
 from cadence.config import Settings
 from cadence.consent.expiry import expire_due, next_expiry_at
-from cadence.db.engine import unit_of_work
+from cadence.db.engine import UnitOfWork, unit_of_work
 from cadence.db.tables import campaigns, decision_log, journey_due, schedule, send_jobs
 from cadence.db.types import to_millis
 from cadence.decisions import rewards as decision_rewards
@@ -38,10 +38,22 @@ class PassReport:
     exited: int = 0
     bands: int = 0
     webhooks: int = 0
+    # the domains whose work raised in this pass (rolled back; the others committed)
+    failed: list[str] = field(default_factory=list)
 
     @property
     def done(self) -> int:
         return self.segment_checks + self.bands + self.webhooks
+
+
+def _isolated(report: PassReport, name: str, work: Callable[[], int]) -> int:
+    """Run one domain's work; a failure rolls back that domain alone and is logged."""
+    try:
+        return work()
+    except Exception:  # one poisoned row must not stop the other domains' work
+        log.exception("scheduler: %s failed; the other domains went on", name)
+        report.failed.append(name)
+        return 0
 
 
 def run_pass(
@@ -49,38 +61,77 @@ def run_pass(
 ) -> PassReport:
     """Run one batch of due work; returns what it did (0 when nothing was due).
 
-    ``settings`` configure the channels: without them no message is delivered."""
-    with unit_of_work(engine) as uow:
-        config = lead_settings.load(uow)
-        moved = run_due_bands(uow, now=now, settings=config, limit=limit)
-        touches = {cid: Touch(columns=True, cause="score decayed") for cid in moved}
-        by_band = update_memberships(uow, touches, now=now, half_life_days=config.half_life_days)
-        report = run_due_rechecks(uow, now=now, limit=limit, half_life_days=config.half_life_days)
-        fanned = webhooks.fan_out(uow, now=now)
-        lapsed = expire_due(uow, now=now, limit=500).contacts
-        # sending (A2): deferred sends that fall due are re-gated here
-        sending = campaign_work.run_due(uow, now=now, limit=limit)
-        # decisions (B1): reward windows that close are attributed here
-        attributed = decision_rewards.attribute_due(uow, now=now, limit=limit)
-        # journeys (B2): due journey steps run here
-        journeyed = journey_runner.run_pass(uow, now=now, limit=min(limit, 200))
-        # console (C): scheduled model retraining here
-        retrain_horizon = insights_schedule.claim_retraining(uow, now=now)
-    sent = webhooks.deliver_due(engine, now=now)  # network calls happen after the commit
-    if retrain_horizon is not None:  # insights (C2): fitting runs outside the pass's transaction
-        insights_schedule.retrain(engine, now=now, horizon_days=retrain_horizon)
-    # sending (A2): queued sends are delivered here, after the commit
-    if settings is not None:
-        sending += deliver_sends(engine, settings, now=now, limit=settings.send_batch_size)
+    Each domain runs in a transaction of its own, so a failure in one (rolled back,
+    logged, retried on a later pass) does not hold back the others. ``settings``
+    configure the channels: without them no message is delivered."""
+    report = PassReport()
+
+    def segments_and_bands() -> int:
         with unit_of_work(engine) as uow:
-            campaign_work.finish_campaigns(uow)
-    return PassReport(
-        report.evaluated + by_band.evaluated,
-        report.entered + by_band.entered,
-        report.exited + by_band.exited,
-        len(moved),
-        fanned + sum(sent.values()) + lapsed + sending + attributed + journeyed,
+            config = lead_settings.load(uow)
+            moved = run_due_bands(uow, now=now, settings=config, limit=limit)
+            touches = {cid: Touch(columns=True, cause="score decayed") for cid in moved}
+            half_life = config.half_life_days
+            by_band = update_memberships(uow, touches, now=now, half_life_days=half_life)
+            due = run_due_rechecks(uow, now=now, limit=limit, half_life_days=half_life)
+        report.segment_checks += due.evaluated + by_band.evaluated
+        report.entered += due.entered + by_band.entered
+        report.exited += due.exited + by_band.exited
+        report.bands += len(moved)
+        return len(moved) + due.evaluated + by_band.evaluated
+
+    def in_transaction(work: Callable[[UnitOfWork], int]) -> Callable[[], int]:
+        def run() -> int:
+            with unit_of_work(engine) as uow:
+                return work(uow)
+
+        return run
+
+    retrain_horizon: list[int] = []
+
+    def retraining(uow: UnitOfWork) -> int:
+        horizon = insights_schedule.claim_retraining(uow, now=now)
+        if horizon is not None:
+            retrain_horizon.append(horizon)
+        return 0
+
+    _isolated(report, "segments", segments_and_bands)
+    domains: list[tuple[str, Callable[[UnitOfWork], int]]] = [
+        ("webhooks", lambda uow: webhooks.fan_out(uow, now=now)),
+        ("consent expiry", lambda uow: expire_due(uow, now=now, limit=500).contacts),
+        # sending (A2): deferred sends that fall due are re-gated here
+        ("campaigns", lambda uow: campaign_work.run_due(uow, now=now, limit=limit)),
+        # decisions (B1): reward windows that close are attributed here
+        ("rewards", lambda uow: decision_rewards.attribute_due(uow, now=now, limit=limit)),
+        # journeys (B2): due journey steps run here
+        ("journeys", lambda uow: journey_runner.run_pass(uow, now=now, limit=min(limit, 200))),
+        # console (C): scheduled model retraining is claimed here
+        ("retraining", retraining),
+    ]
+    other = 0
+    for name, work in domains:
+        other += _isolated(report, name, in_transaction(work))
+    # network calls happen after the commits
+    other += _isolated(
+        report, "webhook delivery", lambda: sum(webhooks.deliver_due(engine, now=now).values())
     )
+    if retrain_horizon:  # insights (C2): fitting runs outside the pass's transactions
+        insights_schedule.retrain(engine, now=now, horizon_days=retrain_horizon[0])
+    # sending (A2): queued sends are delivered here, after the commits
+    if settings is not None:
+        send_settings = settings
+
+        def delivery() -> int:
+            sent = deliver_sends(
+                engine, send_settings, now=now, limit=send_settings.send_batch_size
+            )
+            with unit_of_work(engine) as uow:
+                campaign_work.finish_campaigns(uow)
+            return sent
+
+        other += _isolated(report, "delivery", delivery)
+    report.webhooks += other
+    return report
 
 
 def run_until_idle(
@@ -97,6 +148,7 @@ def run_until_idle(
         total.exited += step.exited
         total.bands += step.bands
         total.webhooks += step.webhooks
+        total.failed += step.failed
 
 
 def next_due(engine: Engine) -> int | None:
@@ -137,7 +189,8 @@ async def run_forever(
                     report.entered,
                     report.exited,
                 )
-            upcoming = await asyncio.to_thread(next_due, engine)
+            # work that failed stays due: wait the idle time before retrying it
+            upcoming = None if report.failed else await asyncio.to_thread(next_due, engine)
         except Exception:  # keep the loop alive; the failed pass is retried
             log.exception("scheduler pass failed")
             upcoming = None
