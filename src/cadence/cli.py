@@ -20,7 +20,7 @@ from cadence.db.engine import unit_of_work
 from cadence.db.migrate import current_revision, upgrade
 from cadence.errors import InputError
 from cadence.runtime import database, now_millis
-from cadence.security.keys import SCOPES, create_key, list_keys
+from cadence.security.keys import SCOPES, create_key, list_keys, revoke_key
 
 app = typer.Typer(
     help="Cadence: consent-first, adaptive marketing automation.", no_args_is_help=True
@@ -97,12 +97,43 @@ def keys_create(
     typer.echo(token)
 
 
+def _when(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 @keys_app.command("list")
-def keys_list() -> None:
-    """List active keys (their prefixes; the keys themselves are not stored)."""
+def keys_list(
+    active: Annotated[bool, typer.Option("--active", help="leave out revoked keys")] = False,
+) -> None:
+    """List keys: id, scope, prefix (the keys themselves are not stored), name, created, state."""
     with database(_settings()) as engine, unit_of_work(engine, write=False) as uow:
-        for key in list_keys(uow):
-            console.print(f"#{key.id}\t{key.scope}\t{key.prefix}…\t{key.name}")
+        for key in list_keys(uow, include_revoked=not active):
+            state = "active" if key.revoked_at is None else f"revoked {_when(key.revoked_at)}"
+            # tab-separated, untouched by rich: one line per key for scripts to cut
+            typer.echo(
+                f"#{key.id}\t{key.scope}\t{key.prefix}…\t{key.name}\t"
+                f"created {_when(key.created_at)}\t{state}"
+            )
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[int, typer.Argument(help="the key's id (see `keys list`)")],
+) -> None:
+    """Revoke a key: every server refuses it from its next request on."""
+    with database(_settings()) as engine:
+        try:
+            with unit_of_work(engine) as uow:
+                key = revoke_key(uow, key_id=key_id, now=now_millis(), keep_an_admin=False)
+                admins_left = any(k.scope == "admin" for k in list_keys(uow, include_revoked=False))
+        except InputError as error:
+            errors.print(error.message)
+            raise typer.Exit(2) from None
+    console.print(f"{key.scope} key #{key.id} ({key.name}) revoked {_when(key.revoked_at or 0)}")
+    if not admins_left:
+        errors.print(
+            "no active admin key is left; create one with `cadence keys create --scope admin`"
+        )
 
 
 @import_app.command("contacts")

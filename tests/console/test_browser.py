@@ -144,3 +144,56 @@ def test_segment_editor_counts_live(demo_server: str, browser_page: BrowserPage)
     page.wait_for_selector("#preview-count.problem")
     browser_page.expect_error("400 (Bad Request)")  # the live check's refused draft
     browser_page.shot("segment-invalid")
+
+
+def test_settings_manage_keys_users_and_passwords(
+    live_server: str, browser_page: BrowserPage
+) -> None:
+    base, page = live_server, browser_page.page
+    sign_in(page, base)
+    page.goto(f"{base}/console/settings")
+
+    page.get_by_label("Key name").fill("browser bot")
+    page.get_by_label("Key scope").select_option("write")
+    page.get_by_role("button", name="Create key").click()
+    token = page.locator("#new-token").inner_text()
+    track = {"batch": [{"type": "track", "event": "Clicked", "userId": "b1"}]}
+    assert httpx.post(f"{base}/v1/batch", json=track, auth=(token, "")).status_code == 200
+    page.get_by_role("button", name=re.compile(r"^Revoke key \d+ \(browser bot\)$")).click()
+    page.wait_for_url("**done=key*revoked")
+    row = page.locator("#keys tr", has_text="browser bot")
+    assert "revoked" in row.inner_text() and row.get_by_role("button").count() == 0
+    assert httpx.post(f"{base}/v1/batch", json=track, auth=(token, "")).status_code == 401
+
+    page.get_by_label("Email", exact=True).fill("robin@example.com")
+    page.get_by_label("Name", exact=True).fill("Robin")
+    page.get_by_label("Role", exact=True).select_option("read-only")
+    page.get_by_label("Password (at least 12 characters)", exact=True).fill(
+        "robin's long passphrase"
+    )
+    page.get_by_role("button", name="Add user").click()
+    page.wait_for_url("**done=user+added")
+    page.get_by_label("Role of robin@example.com", exact=True).select_option("sales")
+    page.get_by_role("button", name="Change role of robin@example.com").click()
+    page.wait_for_url("**done=*sales")
+    assert "sales" in page.locator("#users tr", has_text="robin@example.com").inner_text()
+    page.get_by_role("button", name="Deactivate robin@example.com").click()
+    page.wait_for_url("**deactivated")
+    page.get_by_role("button", name="Reactivate robin@example.com").click()
+    page.wait_for_url("**reactivated")
+    page.get_by_label("New password for robin@example.com").fill("a fresh long passphrase")
+    page.get_by_role("button", name="Set password of robin@example.com").click()
+    page.wait_for_url("**sessions+ended")
+
+    own = page.get_by_role("button", name="Deactivate boss@example.com")
+    own.click()  # the only admin: refused, with the field named
+    assert (
+        "active: boss@example.com is the last active admin"
+        in page.locator("p.problem").inner_text()
+    )
+    browser_page.expect_error("409 (Conflict)")  # the refused form's answer
+    page.get_by_label("Current password").fill(ADMIN_PASSWORD)
+    page.get_by_label("New password (at least 12 characters)").fill("the boss's new passphrase")
+    page.get_by_role("button", name="Change my password").click()
+    page.wait_for_url("**password+was+changed*")
+    browser_page.shot("settings-access")

@@ -20,6 +20,7 @@ from cadence.api import forms as form_routes
 from cadence.api import imports as import_routes
 from cadence.api import insights as insights_routes
 from cadence.api import journeys as journey_routes
+from cadence.api import keys as key_routes
 from cadence.api import leads as lead_routes
 from cadence.api import messages as message_routes
 from cadence.api import segments as segment_routes
@@ -69,7 +70,6 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.key_cache = {}
     errors.install(app)
     app.include_router(tracking.router)
     app.include_router(contact_routes.router)
@@ -100,6 +100,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(owner_routes.router)
     # insights (C2) routers here
     app.include_router(insights_routes.router)
+    app.include_router(key_routes.router)  # API keys (H6)
     web_routes.install(app)
     # console (C) pages here
     console_routes.install(app)

@@ -26,14 +26,10 @@ def uow(request: Request) -> Iterator[UnitOfWork]:
 
 
 def _lookup(request: Request, token: str) -> ApiKey | None:
-    cache: dict[str, ApiKey | None] = request.app.state.key_cache
-    if token not in cache:
-        with unit_of_work(request.app.state.engine, write=False) as work:
-            found = authenticate(work, token)
-        if found is None:
-            return None  # unknown keys are not cached: a key created later must work at once
-        cache[token] = found
-    return cache[token]
+    # No per-process cache: a key revoked by any process (CLI, console, another server on
+    # the same database) must be refused on its very next use; the read is one indexed row.
+    with unit_of_work(request.app.state.engine, write=False) as work:
+        return authenticate(work, token)
 
 
 def bearer_token(request: Request) -> str | None:

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request
 from pydantic import TypeAdapter, ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from cadence.api.deps import bearer_token, write_key
 from cadence.config import Settings
@@ -75,12 +76,14 @@ def _sent_at(value: Any, field: str) -> datetime | None:
         raise InputError([FieldError(field, "must be an ISO 8601 date-time")]) from error
 
 
-def _authorise(request: Request, payload: dict[str, Any]) -> None:
+async def _authorise(request: Request, payload: dict[str, Any]) -> None:
     token = bearer_token(request)
     body_key = payload.get("writeKey")
     if token is None and isinstance(body_key, str):
         token = body_key
-    write_key(request, token)
+    # the key is read from the database on every request (revocation is immediate):
+    # off the event loop, which other requests share
+    await run_in_threadpool(write_key, request, token)
 
 
 async def _submit(request: Request, events: list[Event]) -> dict[str, bool]:
@@ -104,7 +107,7 @@ async def _parse_batch(request: Request) -> list[Event]:
     payload = _parse_json(await _read_body(request, settings.max_batch_bytes, "batch"))
     if not isinstance(payload, dict):
         raise InputError([FieldError("body", "must be a JSON object with a 'batch' array")])
-    _authorise(request, payload)
+    await _authorise(request, payload)
     items = payload.get("batch")
     if not isinstance(items, list):
         raise InputError([FieldError("batch", "must be an array of calls")])
@@ -141,7 +144,7 @@ async def _parse_single(request: Request, call_type: str) -> Event:
     payload = _parse_json(await _read_body(request, settings.max_event_bytes, "event"))
     if not isinstance(payload, dict):
         raise InputError([FieldError("body", "must be a JSON object")])
-    _authorise(request, payload)
+    await _authorise(request, payload)
     parsed = parse_message(payload, where="", received_at=received_at, call_type=call_type)
     if isinstance(parsed, list):
         raise InputError(parsed)

@@ -1,4 +1,4 @@
-"""Console users, sign-in with throttling, and server-side sessions."""
+"""Console users (roles, activation, passwords), sign-in with throttling, server-side sessions."""
 
 from __future__ import annotations
 
@@ -105,6 +105,96 @@ def set_password(uow: UnitOfWork, *, email: str, password: str) -> None:
         update(console_users)
         .where(_U.email == _email(email))
         .values(password_hash=hash_password(password))
+    )
+
+
+def get_user(uow: UnitOfWork, *, user_id: int) -> User:
+    row = uow.conn.execute(select(console_users).where(_U.id == user_id)).first()
+    if row is None:
+        raise InputError([FieldError("user", f"no user with id {user_id}")], status=404)
+    return _user(row)
+
+
+def _other_active_admins(uow: UnitOfWork, *, user_id: int) -> int:
+    # Every active admin row locked, in id order (PostgreSQL; SQLite writers are serialised):
+    # two admins demoting each other at once queue instead of each seeing the other in place.
+    admins = (
+        select(_U.id)
+        .where(_U.role == Role.ADMIN, _U.active.is_(True))
+        .order_by(_U.id)
+        .with_for_update()
+    )
+    return sum(1 for found in uow.conn.scalars(admins) if found != user_id)
+
+
+def _keep_an_admin(uow: UnitOfWork, *, user: User, field: str, change: str) -> None:
+    if user.role == Role.ADMIN and user.active and not _other_active_admins(uow, user_id=user.id):
+        problem = (
+            f"{user.email} is the last active admin and cannot be {change}; "
+            "make another user admin first"
+        )
+        raise InputError([FieldError(field, problem)], code="last_admin", status=409)
+
+
+def change_role(uow: UnitOfWork, *, user_id: int, role: str) -> User:
+    """Give a user another role; the last active admin keeps theirs."""
+    if role not in {r.value for r in Role}:
+        raise InputError([FieldError("role", f"must be one of {', '.join(r.value for r in Role)}")])
+    user = get_user(uow, user_id=user_id)
+    if role != Role.ADMIN:
+        _keep_an_admin(uow, user=user, field="role", change="demoted")
+    uow.conn.execute(update(console_users).where(_U.id == user_id).values(role=role))
+    return get_user(uow, user_id=user_id)
+
+
+def set_active(uow: UnitOfWork, *, user_id: int, active: bool) -> User:
+    """Deactivate (ending every session of the user at once) or reactivate a user."""
+    user = get_user(uow, user_id=user_id)
+    if not active:
+        _keep_an_admin(uow, user=user, field="active", change="deactivated")
+        uow.conn.execute(delete(console_sessions).where(_S.user_id == user_id))
+    uow.conn.execute(update(console_users).where(_U.id == user_id).values(active=active))
+    return get_user(uow, user_id=user_id)
+
+
+def _store_password(
+    uow: UnitOfWork, *, user_id: int, password: str, field: str, keep_token: str | None
+) -> None:
+    """Store a new password and end the user's sessions (but the one making the change)."""
+    problem = password_problem(password)
+    if problem:
+        raise InputError([FieldError(field, problem)])
+    uow.conn.execute(
+        update(console_users).where(_U.id == user_id).values(password_hash=hash_password(password))
+    )
+    ending = delete(console_sessions).where(_S.user_id == user_id)
+    if keep_token:
+        ending = ending.where(_S.token_hash != _digest(keep_token))
+    uow.conn.execute(ending)
+
+
+def reset_password(
+    uow: UnitOfWork, *, user_id: int, password: str, keep_token: str | None = None
+) -> User:
+    """An admin sets a user's password; the user's sessions end."""
+    user = get_user(uow, user_id=user_id)
+    _store_password(
+        uow, user_id=user_id, password=password, field="password", keep_token=keep_token
+    )
+    return user
+
+
+def change_own_password(
+    uow: UnitOfWork, *, user_id: int, current: str, new: str, session_token: str
+) -> None:
+    """A user changes their password with the current one; their other sessions end."""
+    row = uow.conn.execute(select(_U.password_hash).where(_U.id == user_id)).first()
+    if row is None or not verify_password(row.password_hash, current):
+        raise InputError([FieldError("current_password", "is not your current password")])
+    if new == current:
+        raise InputError([FieldError("new_password", "must differ from the current password")])
+    _store_password(
+        uow, user_id=user_id, password=new, field="new_password", keep_token=session_token
     )
 
 

@@ -1,21 +1,24 @@
-"""Settings: the workspace file (view, check with a diff, apply), API keys, users."""
+"""Settings: the workspace file (view, check with a diff, apply), API keys, users, passwords."""
 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from typing import Any, Final
+from urllib.parse import quote_plus
 
 import yaml
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from cadence.console import service, views
-from cadence.console.auth import Signed, acting, reading
+from cadence.console.auth import COOKIE, Signed, acting, reading
 from cadence.console.models import Permission, Role, Viewer
 from cadence.console.render import page
 from cadence.db.engine import UnitOfWork
 from cadence.errors import FieldError, InputError
 from cadence.runtime import now_millis
+from cadence.security import keys
 from cadence.security.keys import SCOPES, create_key, list_keys
 from cadence.web.common import in_transaction
 from cadence.workspace import document
@@ -85,6 +88,7 @@ async def _page(request: Request, who: Viewer, *, status: int = 200, **extra: An
     model = await reading(request, overview)
     context = {
         "scopes": SCOPES,
+        "when": views.when,
         "roles": [r.value for r in Role],
         "plan": None,
         "draft": None,
@@ -154,22 +158,110 @@ async def new_key(request: Request, who: Signed) -> Response:
     return await _page(request, who, new_token=token)
 
 
+async def _change(
+    request: Request, who: Viewer, work: Callable[[UnitOfWork], object], *, done: str
+) -> Response:
+    """Run one change in its own transaction: back to the page, or the page with the problems."""
+    try:
+        await in_transaction(request, work)
+    except InputError as error:
+        status = 422 if error.status == 400 else error.status
+        return await _page(
+            request, who, status=status, problems=[e.as_dict() for e in error.errors]
+        )
+    return RedirectResponse(f"/console/settings?done={quote_plus(done)}", status_code=303)
+
+
+@router.post("/keys/{key_id}/revoke")
+async def revoke_key(request: Request, who: Signed, key_id: int) -> Response:
+    form = await request.form()
+    acting(who, form, Permission.MANAGE_KEYS)
+    return await _change(
+        request,
+        who,
+        # the console does not sign in with a key: it may revoke the last admin key too
+        lambda uow: keys.revoke_key(uow, key_id=key_id, now=now_millis(), keep_an_admin=False),
+        done=f"key #{key_id} revoked",
+    )
+
+
 @router.post("/users")
 async def new_user(request: Request, who: Signed) -> Response:
     form = await request.form()
     acting(who, form, Permission.MANAGE_USERS)
-    try:
-        await in_transaction(
-            request,
-            lambda uow: service.create_user(
-                uow,
-                email=str(form.get("email") or ""),
-                name=str(form.get("name") or ""),
-                role=str(form.get("role") or ""),
-                password=str(form.get("password") or ""),
-                now=now_millis(),
-            ),
-        )
-    except InputError as error:
-        return await _page(request, who, status=422, problems=[e.as_dict() for e in error.errors])
-    return RedirectResponse("/console/settings?done=user+added", status_code=303)
+    return await _change(
+        request,
+        who,
+        lambda uow: service.create_user(
+            uow,
+            email=str(form.get("email") or ""),
+            name=str(form.get("name") or ""),
+            role=str(form.get("role") or ""),
+            password=str(form.get("password") or ""),
+            now=now_millis(),
+        ),
+        done="user added",
+    )
+
+
+@router.post("/users/{user_id}/role")
+async def user_role(request: Request, who: Signed, user_id: int) -> Response:
+    form = await request.form()
+    acting(who, form, Permission.MANAGE_USERS)
+    role = str(form.get("role") or "")
+    return await _change(
+        request,
+        who,
+        lambda uow: service.change_role(uow, user_id=user_id, role=role),
+        done=f"user #{user_id} is now {role}",
+    )
+
+
+@router.post("/users/{user_id}/active")
+async def user_active(request: Request, who: Signed, user_id: int) -> Response:
+    form = await request.form()
+    acting(who, form, Permission.MANAGE_USERS)
+    wanted = str(form.get("active") or "")
+    if wanted not in ("yes", "no"):
+        problem = FieldError("active", "must be yes or no").as_dict()
+        return await _page(request, who, status=422, problems=[problem])
+    return await _change(
+        request,
+        who,
+        lambda uow: service.set_active(uow, user_id=user_id, active=wanted == "yes"),
+        done=f"user #{user_id} {'reactivated' if wanted == 'yes' else 'deactivated'}",
+    )
+
+
+@router.post("/users/{user_id}/password")
+async def user_password(request: Request, who: Signed, user_id: int) -> Response:
+    form = await request.form()
+    acting(who, form, Permission.MANAGE_USERS)
+    token = request.cookies.get(COOKIE, "")
+    return await _change(
+        request,
+        who,
+        lambda uow: service.reset_password(
+            uow, user_id=user_id, password=str(form.get("password") or ""), keep_token=token
+        ),
+        done=f"new password set for user #{user_id}; their sessions ended",
+    )
+
+
+@router.post("/password")
+async def own_password(request: Request, who: Signed) -> Response:
+    form = await request.form()
+    acting(who, form, Permission.VIEW)  # every role changes its own password
+    token = request.cookies.get(COOKIE, "")
+    return await _change(
+        request,
+        who,
+        lambda uow: service.change_own_password(
+            uow,
+            user_id=who.user.id,
+            current=str(form.get("current_password") or ""),
+            new=str(form.get("new_password") or ""),
+            session_token=token,
+        ),
+        done="your password was changed; your other sessions ended",
+    )
