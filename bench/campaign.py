@@ -5,27 +5,36 @@ memory against the number of recipients.
 of N opted-in contacts and a campaign, then times ``campaigns.runner.run`` (gate + policy +
 personalisation + tracking + DKIM, 4 SMTP connections) from start to the last recorded
 send, and a bare smtplib loop sending the same messages, prepared beforehand, over 4
-connections. Memory: peak traced allocations (tracemalloc) of the send itself, at N and 4N.
+connections, and the email transport alone on the same messages. Each run checks that the
+sink received exactly N messages.
+
+The aiosmtpd sink runs in its own process by default, as a real SMTP server would
+(``--sink process``); ``--sink thread`` runs it inside the benchmark process as before,
+where it shares the GIL and the CPU time measured. CPU per message is reported for the
+benchmark process and, in the process variant, for the sink. Memory: peak traced
+allocations (tracemalloc) of the send itself, at N and 4N (``--no-memory`` skips them).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from bench import smtp_sink
 from bench.databases import fresh
-from bench.email_transport import _bare, _Sink
+from bench.email_transport import _bare
+from bench.smtp_sink import Sink
 from cadence.api.app import create_app
 from cadence.campaigns import runner, service
 from cadence.channels.base import Outgoing
@@ -169,38 +178,60 @@ def _items(settings: Settings, campaign_id: int) -> list[Outgoing]:
     return items
 
 
-def _transport_alone(settings: Settings, items: list[Outgoing]) -> tuple[float, float]:
-    """The email transport alone (build + tracking + DKIM + SMTP) on the same items:
-    messages/s and process CPU ms per message."""
+def _transport_alone(settings: Settings, items: list[Outgoing]) -> tuple[float, float, float]:
+    """The email transport alone (build + tracking + DKIM + SMTP) on the same items: wall
+    and process CPU seconds."""
     transport = email_transport(settings, secret=SECRET)
     started, cpu = time.perf_counter(), time.process_time()
     transport.deliver(items)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     transport.close()
-    return len(items) / elapsed, cpu * 1000 / len(items)
+    return len(items) / elapsed, elapsed, cpu
 
 
-def _bare_cpu(port: int, messages: list[bytes]) -> tuple[float, float]:
-    """The bare loop: messages/s and process CPU ms per message."""
-    cpu = time.process_time()
+def _bare_cpu(port: int, messages: list[bytes]) -> tuple[float, float, float]:
+    """The bare loop: messages/s, wall and process CPU seconds."""
+    started, cpu = time.perf_counter(), time.process_time()
     rate = _bare(port, messages, 4)
-    return rate, (time.process_time() - cpu) * 1000 / len(messages)
+    return rate, time.perf_counter() - started, time.process_time() - cpu
 
 
-@contextmanager
-def _sink(port: int) -> Iterator[_Sink]:
-    handler = _Sink()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield handler
-    finally:
-        controller.stop()
+@dataclass
+class _Phase:
+    """One timed run against the sink: its rate and CPU per message, ours and the sink's."""
+
+    rate: float
+    cpu_ms: float
+    sink_cpu_ms: float
 
 
-def run(kind: str, *, recipients: int, port: int = 8926) -> dict[str, Any] | None:
-    """Throughput of a campaign vs the bare loop, and peak memory at N and 4N recipients."""
-    with fresh(kind) as url, tempfile.TemporaryDirectory() as folder, _sink(port) as sink:
+def _phase(sink: Sink, messages: int, timed: Callable[[], tuple[float, float]]) -> _Phase:
+    """Run ``timed`` (returning wall and CPU seconds) and check the sink got ``messages``."""
+    before = sink.read()
+    seconds, cpu = timed()
+    after = sink.read()
+    received = after.messages - before.messages
+    assert received == messages, f"the sink received {received} of {messages} messages"
+    return _Phase(
+        rate=messages / seconds,
+        cpu_ms=cpu * 1000 / messages,
+        sink_cpu_ms=(after.cpu - before.cpu) * 1000 / messages,
+    )
+
+
+def run(
+    kind: str, *, recipients: int, port: int = 8926, where: str = "process", memory: bool = True
+) -> dict[str, Any] | None:
+    """Throughput of a campaign vs the bare loop, and peak memory at N and 4N recipients.
+
+    ``where``: the aiosmtpd sink in its own process (``process``, as a real server) or as a
+    thread of this one (``thread``, sharing our GIL and CPU).
+    """
+    with (
+        fresh(kind) as url,
+        tempfile.TemporaryDirectory() as folder,
+        smtp_sink.sink(port, where=where) as sink,
+    ):
         if url is None:
             return None
         pem = Path(folder) / "dkim.pem"
@@ -210,71 +241,106 @@ def run(kind: str, *, recipients: int, port: int = 8926) -> dict[str, Any] | Non
         settings = _settings(url, port, pem)
         _populate(settings, recipients, key="audience-0")
         first = _campaign(settings, "audience-0")
-        seconds, cpu, state = _send(settings, first)
-        assert state["totals"]["sent"] == recipients, state
+        states: list[dict[str, Any]] = []
+
+        def campaign() -> tuple[float, float]:
+            seconds, cpu, state = _send(settings, first)
+            states.append(state)
+            return seconds, cpu
+
+        sent = _phase(sink, recipients, campaign)
+        assert states[0]["totals"]["sent"] == recipients, states[0]
         items = _items(settings, first)
         builder = mail_builder(settings, secret=SECRET)
-        bare, bare_cpu = _bare_cpu(port, [builder.build(item).data for item in items])
-        alone, alone_cpu = _transport_alone(settings, items)
-        memory: list[tuple[int, float]] = []
-        for n, size in enumerate((recipients, 4 * recipients), start=1):
+        prepared = [builder.build(item).data for item in items]
+        bare = _phase(sink, recipients, lambda: _bare_cpu(port, prepared)[1:])
+        alone = _phase(sink, recipients, lambda: _transport_alone(settings, items)[1:])
+        peaks: list[tuple[int, float]] = []
+        for n, size in enumerate((recipients, 4 * recipients) if memory else (), start=1):
             _populate(settings, size, key=f"audience-{n}")
             campaign_id = _campaign(settings, f"audience-{n}")
             tracemalloc.start()
             _send(settings, campaign_id)
             peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
-            memory.append((size, peak / 1e6))
-        rate = recipients / seconds
+            peaks.append((size, peak / 1e6))
         return {
             "db": kind,
+            "sink": where,
             "recipients": recipients,
-            "seconds": seconds,
-            "rate": rate,
-            "bare": bare,
-            "ratio": rate / bare,
-            "transport": alone,
-            "cpu_ms": {
-                "campaign": cpu * 1000 / recipients,
-                "bare": bare_cpu,
-                "transport": alone_cpu,
+            "rate": sent.rate,
+            "bare": bare.rate,
+            "ratio": sent.rate / bare.rate,
+            "transport": alone.rate,
+            "cpu_ms": {"campaign": sent.cpu_ms, "bare": bare.cpu_ms, "transport": alone.cpu_ms},
+            "sink_cpu_ms": {
+                "campaign": sent.sink_cpu_ms,
+                "bare": bare.sink_cpu_ms,
+                "transport": alone.sink_cpu_ms,
             },
-            "memory": memory,
-            "received": sink.count,
+            "memory": peaks,
+            "load": os.getloadavg(),
         }
 
 
 def report(result: dict[str, Any]) -> None:
     print(
-        f"campaign send ({result['db']}, {result['recipients']:,} recipients, gate + policy + "
-        f"personalisation + tracking + DKIM, 4 connections): {result['rate']:,.0f} msg/s; "
-        f"bare smtplib loop, same prepared messages: {result['bare']:,.0f} msg/s "
-        f"({result['ratio']:.0%}); the email transport alone on the same messages: "
-        f"{result['transport']:,.0f} msg/s ({result['transport'] / result['bare']:.0%})"
+        f"campaign send ({result['db']}, sink in a {result['sink']}, {result['recipients']:,} "
+        "recipients, gate + policy + personalisation + tracking + DKIM, 4 connections): "
+        f"{result['rate']:,.0f} msg/s; bare smtplib loop, same prepared messages: "
+        f"{result['bare']:,.0f} msg/s ({result['ratio']:.0%}); the email transport alone on "
+        f"the same messages: {result['transport']:,.0f} msg/s "
+        f"({result['transport'] / result['bare']:.0%}); load average "
+        + " ".join(f"{x:.2f}" for x in result["load"])
     )
-    cpu = result["cpu_ms"]
+    cpu, sink = result["cpu_ms"], result["sink_cpu_ms"]
+    whose = "client" if result["sink"] == "process" else "client and in-process sink"
     print(
-        f"  process CPU per message (client and in-process sink): campaign {cpu['campaign']:.2f} "
-        f"ms, bare loop {cpu['bare']:.2f} ms ({cpu['bare'] / cpu['campaign']:.0%}), transport "
-        f"alone {cpu['transport']:.2f} ms ({cpu['bare'] / cpu['transport']:.0%})"
+        f"  process CPU per message ({whose}): campaign {cpu['campaign']:.2f} ms, bare loop "
+        f"{cpu['bare']:.2f} ms, transport alone {cpu['transport']:.2f} ms"
     )
+    if result["sink"] == "process":
+        print(
+            f"  sink process CPU per message: campaign {sink['campaign']:.2f} ms, bare loop "
+            f"{sink['bare']:.2f} ms, transport alone {sink['transport']:.2f} ms"
+        )
     for size, peak in result["memory"]:
         print(f"  peak traced memory of the send, {size:,} recipients: {peak:.1f} MB")
 
 
-def main_for(*, recipients: int, kinds: tuple[str, ...] = ("sqlite", "postgresql")) -> None:
+def main_for(
+    *,
+    recipients: int,
+    kinds: tuple[str, ...] = ("sqlite", "postgresql"),
+    sinks: tuple[str, ...] = ("process",),
+    memory: bool = True,
+) -> None:
     for kind in kinds:
-        result = run(kind, recipients=recipients)
-        if result is not None:
-            report(result)
+        for where in sinks:
+            result = run(kind, recipients=recipients, where=where, memory=memory)
+            if result is not None:
+                report(result)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--recipients", type=int, default=1000)
     parser.add_argument("--db", choices=("sqlite", "postgresql"), action="append")
+    parser.add_argument(
+        "--sink",
+        choices=("process", "thread"),
+        action="append",
+        help="the aiosmtpd sink in its own process (default; as a real server) or as a "
+        "thread of the benchmark process (sharing its GIL); repeat for both",
+    )
+    parser.add_argument("--no-memory", action="store_true", help="skip the N/4N memory runs")
     args = parser.parse_args()
-    main_for(recipients=args.recipients, kinds=tuple(args.db or ("sqlite", "postgresql")))
+    main_for(
+        recipients=args.recipients,
+        kinds=tuple(args.db or ("sqlite", "postgresql")),
+        sinks=tuple(args.sink or ("process",)),
+        memory=not args.no_memory,
+    )
 
 
 if __name__ == "__main__":

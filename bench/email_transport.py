@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import argparse
 import smtplib
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
-
+from bench import smtp_sink
 from cadence.channels.base import Outgoing
 from cadence.channels.dkim_signing import DkimKey
 from cadence.channels.mail import MailBuilder
@@ -34,30 +30,6 @@ HTML = (
     + "Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 20
     + "</p><p><a href='https://example.com/more'>More</a></p></body></html>"
 )
-
-
-class _Sink:
-    count = 0
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        self.count += 1
-        return "250 OK"
-
-
-def _start_sink(port: int) -> subprocess.Popen[bytes]:
-    """``python -m aiosmtpd`` with its Sink handler, waited for until it accepts."""
-    command = [sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink"]
-    process = subprocess.Popen([*command, "-l", f"127.0.0.1:{port}"])
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return process
-        except OSError:
-            if time.monotonic() > deadline:
-                process.kill()
-                raise
-            time.sleep(0.05)
 
 
 def _items(n: int) -> list[Outgoing]:
@@ -140,12 +112,7 @@ def main() -> None:
     signed = MailBuilder(sender=tracked.sender, key=key, tracker=tracked.tracker, dkim_key=dkim_key)
     items = _items(args.messages)
     prepared = [signed.build(item).data for item in items]
-    sink = _start_sink(args.port) if args.sink == "process" else None
-    controller = None
-    if sink is None:
-        controller = Controller(_Sink(), hostname="127.0.0.1", port=args.port)
-        controller.start()
-    try:
+    with smtp_sink.sink(args.port, where=args.sink):
         bare = _bare(args.port, prepared, args.connections)
         rows = [
             ("bare smtplib loop, prepared messages", bare),
@@ -158,12 +125,6 @@ def main() -> None:
                 _transport(args.port, signed, items, args.connections),
             ),
         ]
-    finally:
-        if controller is not None:
-            controller.stop()
-        if sink is not None:
-            sink.terminate()
-            sink.wait(timeout=30)
     for label, rate in rows:
         print(f"{label:45s} {rate:8.0f} msg/s  {rate / bare:6.0%}")
 

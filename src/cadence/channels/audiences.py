@@ -28,7 +28,8 @@ from cadence.contacts import profile
 from cadence.db.engine import UnitOfWork
 from cadence.db.tables import audience_members, audience_syncs, contacts, segment_members, segments
 from cadence.errors import FieldError, InputError, NotFound
-from cadence.sending.addresses import address_for
+from cadence.sending import section as channel_addresses
+from cadence.sending.addresses import CONVENTION, AddressTraits, address_for
 
 PLATFORMS: Final = ("google", "meta")
 SOCIAL: Final = "social"
@@ -69,15 +70,20 @@ def sha256(value: str) -> str:
 
 
 def identifiers(
-    *, email: object, traits: Mapping[str, Any], platform: str
+    *,
+    email: object,
+    traits: Mapping[str, Any],
+    platform: str,
+    reach: AddressTraits = CONVENTION,
 ) -> dict[str, str] | None:
-    """The hashed email and phone of one contact (whichever exist); None if neither."""
+    """The hashed email and phone (the SMS address) of one contact (whichever exist); None
+    if neither."""
     found: dict[str, str] = {}
     normal_email = normalise_email(email or traits.get("email"), platform=platform)
     if normal_email is not None:
         found["email"] = sha256(normal_email)
     phone = normalise_phone(
-        address_for(channel="sms", email=None, traits=traits), platform=platform
+        address_for(channel="sms", email=None, traits=traits, config=reach), platform=platform
     )
     if phone is not None:
         found["phone"] = sha256(phone)
@@ -144,6 +150,7 @@ def build(uow: UnitOfWork, *, segment: str, platform: str, topic: str, now: int)
     check_request(platform=platform, topic=topic, uow=uow)
     segment_id = _segment_id(uow, segment)
     config = store.load_config(uow)
+    reach = channel_addresses.load(uow)
     members: dict[int, dict[str, str]] = {}
     skipped: dict[str, int] = {}
     for row in list(_member_rows(uow, segment_id)):
@@ -151,7 +158,9 @@ def build(uow: UnitOfWork, *, segment: str, platform: str, topic: str, now: int)
         if isinstance(decision, gate.Blocked):
             skipped[decision.reason.value] = skipped.get(decision.reason.value, 0) + 1
             continue
-        found = identifiers(email=row.email, traits=row.traits or {}, platform=platform)
+        found = identifiers(
+            email=row.email, traits=row.traits or {}, platform=platform, reach=reach
+        )
         if found is None:
             skipped["no_identifier"] = skipped.get("no_identifier", 0) + 1
             continue

@@ -31,6 +31,7 @@ from cadence.contacts.profile import normalise_email
 from cadence.db.engine import UnitOfWork
 from cadence.db.tables import bounce_log, contacts, sends
 from cadence.errors import NotFound
+from cadence.sending import events
 
 EVENT_NAMES: Final = {"complaint": "Spam Complaint"}  # bounces are "Email Bounced"
 _B = bounce_log.c
@@ -100,6 +101,7 @@ def ingest_report(uow: UnitOfWork, *, raw: bytes, key: bytes, now: int, source: 
     fresh = [a for a in addresses if not a.duplicate]
     if send is not None and fresh and report.kind is not ReportKind.COMPLAINT:
         uow.conn.execute(update(sends).where(sends.c.id == send["id"]).values(status="bounced"))
+        _publish_bounce(uow, send, report, contact_id=contact_id, now=now)
     if contact_id is not None and fresh:
         _record_event(
             uow,
@@ -118,14 +120,32 @@ def ingest_report(uow: UnitOfWork, *, raw: bytes, key: bytes, now: int, source: 
     )
 
 
+def _publish_bounce(
+    uow: UnitOfWork, send: dict[str, Any], report: Report, *, contact_id: int | None, now: int
+) -> None:
+    """``message.bounced`` in the transaction that marks the send bounced."""
+    bounced = events.Outcome(
+        status="bounced",
+        send_id=int(send["id"]),
+        contact_id=contact_id if contact_id is not None else int(send["contact_id"]),
+        message_key=send["message_key"],
+        channel=send["channel"],
+        topic=send["topic"],
+        source=send["source"] or "",
+        detail=report.kind.value,
+    )
+    events.publish(uow.conn, [bounced], at=now)
+
+
 def _matched_send(uow: UnitOfWork, report: Report, *, key: bytes) -> dict[str, Any] | None:
     for text in (report.cadence_message, report.original_message_id):
         send_id = send_of(key=key, text=text)
         if send_id is not None:
             row = uow.conn.execute(
-                select(sends.c.id, sends.c.contact_id, sends.c.message_key, sends.c.source).where(
-                    sends.c.id == send_id
-                )
+                select(
+                    *(sends.c.id, sends.c.contact_id, sends.c.message_key, sends.c.source),
+                    *(sends.c.channel, sends.c.topic),
+                ).where(sends.c.id == send_id)
             ).first()
             if row is not None:
                 return dict(row._mapping)

@@ -3,6 +3,10 @@
 Each thread owns one connection while it sends, so ``smtp_connections`` messages are in
 flight at once; connections stay open between calls and are reopened after a failure.
 A recipient refused with a 5xx is ``failed``; a 4xx or a lost connection is ``retry``.
+
+Messages are built (tracking, DKIM) by builder threads ahead of the connection threads,
+so a connection never waits for a signature; the RSA operation runs without the GIL, next
+to the connections' own work. Each connection thread takes the next message in turn.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from cadence.channels.base import Delivery, Outgoing
-from cadence.channels.mail import MailBuilder
+from cadence.channels.mail import Built, MailBuilder
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,28 +81,52 @@ class SmtpTransport:
 
     channel = "email"
 
-    def __init__(self, *, server: SmtpServer, builder: MailBuilder, connections: int = 4) -> None:
+    def __init__(
+        self, *, server: SmtpServer, builder: MailBuilder, connections: int = 4, builders: int = 2
+    ) -> None:
         self._server = server
         self._builder = builder
         self._size = max(1, connections)
+        self._builders = max(1, builders)
         self._idle: queue.LifoQueue[smtplib.SMTP] = queue.LifoQueue()
         self._lock = threading.Lock()
-        self._pool: ThreadPoolExecutor | None = None
+        self._pools: tuple[ThreadPoolExecutor, ThreadPoolExecutor] | None = None
 
     def deliver(self, items: Sequence[Outgoing]) -> list[Delivery]:
         if len(items) <= 1:
-            return [self._deliver_one(item) for item in items]
+            return [self._send(item, self._build(item)) for item in items]
         with self._lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(self._size, thread_name_prefix="cadence-smtp")
-            pool = self._pool
-        return list(pool.map(self._deliver_one, items))
+            if self._pools is None:
+                self._pools = (
+                    ThreadPoolExecutor(self._builders, thread_name_prefix="cadence-mail-build"),
+                    ThreadPoolExecutor(self._size, thread_name_prefix="cadence-smtp"),
+                )
+            builders, senders = self._pools
+        built = [builders.submit(self._build, item) for item in items]
+        results: list[Delivery | None] = [None] * len(items)
+        turns = iter(range(len(items)))
+        taking = threading.Lock()
+
+        def send_in_turn() -> None:  # each connection thread takes the next message
+            while True:
+                with taking:
+                    index = next(turns, None)
+                if index is None:
+                    return
+                results[index] = self._send(items[index], built[index].result())
+
+        for worker in [senders.submit(send_in_turn) for _ in range(self._size)]:
+            worker.result()
+        done = [result for result in results if result is not None]
+        assert len(done) == len(items), "every message has its outcome"
+        return done
 
     def close(self) -> None:
         with self._lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True)
-                self._pool = None
+            if self._pools is not None:
+                for pool in self._pools:
+                    pool.shutdown(wait=True)
+                self._pools = None
         while True:
             try:
                 conn = self._idle.get_nowait()
@@ -106,11 +134,15 @@ class SmtpTransport:
                 return
             _quit(conn)
 
-    def _deliver_one(self, item: Outgoing) -> Delivery:
+    def _build(self, item: Outgoing) -> Built | Delivery:
         try:
-            built = self._builder.build(item)
+            return self._builder.build(item)
         except Exception as error:  # a message we cannot build will not build next time either
             return Delivery(send_id=item.send_id, status="failed", detail=f"build: {error}")
+
+    def _send(self, item: Outgoing, built: Built | Delivery) -> Delivery:
+        if isinstance(built, Delivery):
+            return built
         for attempt in (1, 2):  # a pooled connection may have been closed by the server
             try:
                 conn = self._take()

@@ -79,7 +79,8 @@ def parse_config(*, workspace: Mapping[str, object]) -> PermissionConfig:
     if not isinstance(workspace, Mapping):
         raise ConfigError([("", "the workspace must be a mapping")])
     topics = _names(workspace, "topics", _TOPIC_NAME, DEFAULT_TOPICS, problems)
-    channels = _names(workspace, "channels", _CHANNEL_NAME, DEFAULT_CHANNELS, problems)
+    named = _channel_names(workspace)
+    channels = _names(named, "channels", _CHANNEL_NAME, DEFAULT_CHANNELS, problems)
     frequencies = _frequencies(workspace, problems)
     consent = _consent(workspace, channels, problems)
     if problems.items:
@@ -106,6 +107,16 @@ def _names(
         elif not pattern.fullmatch(name):
             problems.add(path, f"invalid name {name!r} (expected {pattern.pattern})")
     return tuple(name for _, name in items)
+
+
+def _channel_names(workspace: Mapping[str, object]) -> Mapping[str, object]:
+    """A channel may be written ``{name: sms, address_traits: [...]}``: the permission rules
+    read its name; the rest is the sender's (``sending.addresses``), which checks it."""
+    value = workspace.get("channels")
+    if not isinstance(value, list):
+        return workspace
+    names = [item.get("name") if isinstance(item, Mapping) else item for item in value]
+    return {**workspace, "channels": names}
 
 
 def _frequencies(workspace: Mapping[str, object], problems: _Problems) -> tuple[Frequency, ...]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 
 from cadence.consent.gate import Blocked
 from cadence.db.bulk import chunks
@@ -22,6 +22,7 @@ from cadence.messages.models import Message
 from cadence.sending.gate import Request, reserve_many
 from cadence.sending.models import Enqueued, Job
 from cadence.sending.service import gate_job, hold, mark
+from cadence.sending.sql import among, insert_returning
 
 
 def enqueue_many(
@@ -107,7 +108,9 @@ def _existing(uow: UnitOfWork, keys: list[str]) -> dict[str, int]:
     j = send_jobs.c
     found: dict[str, int] = {}
     for part in chunks(keys):
-        rows = uow.conn.execute(select(j.idempotency_key, j.id).where(j.idempotency_key.in_(part)))
+        rows = uow.conn.execute(
+            select(j.idempotency_key, j.id).where(among(uow, j.idempotency_key, part))
+        )
         found.update({key: int(job_id) for key, job_id in rows})
     return found
 
@@ -141,16 +144,10 @@ def _insert_jobs(
         }
         for key, contact_id in fresh.items()
     ]
-    ids = (
-        uow.conn.execute(
-            insert(send_jobs).returning(send_jobs.c.id, sort_by_parameter_order=True), rows
-        )
-        .scalars()
-        .all()
-    )
+    ids = insert_returning(uow, send_jobs, rows, key="idempotency_key")
     return [
         Job(
-            id=int(job_id),
+            id=int(ids[row["idempotency_key"]]),
             contact_id=row["contact_id"],
             message_key=message.key,
             source=row["source"],
@@ -163,5 +160,5 @@ def _insert_jobs(
             attempts=0,
             due_at=at,
         )
-        for job_id, row in zip(ids, rows, strict=True)
+        for row in rows
     ]

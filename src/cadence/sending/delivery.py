@@ -30,9 +30,12 @@ from cadence.messages import store as message_store
 from cadence.messages.models import MessageLinks, Rendered
 from cadence.messages.render import Prepared, prepare
 from cadence.runtime import secret_key
+from cadence.sending import events
+from cadence.sending import section as channel_addresses
 from cadence.sending.addresses import NEEDS_ADDRESS, address_for
 from cadence.sending.render import render_many
 from cadence.sending.service import mark
+from cadence.sending.sql import among
 
 BACKOFF_MS: Final = 60_000  # first retry after a minute, then x4 each time
 HANDOVER_PART: Final = 100  # sends rendered, then handed over, together
@@ -47,6 +50,7 @@ class Claimed:
     channel: str
     topic: str
     attempts: int
+    source: str = ""  # the send's source (``campaign:7``, a journey step), for its events
 
 
 def deliver_due(
@@ -92,8 +96,9 @@ def _deliver(
     )
     attempts = settings.send_max_attempts
     handed: list[Future[list[Delivery]]] = []
-    # each part is rendered while the one before it is on the wire
-    with ThreadPoolExecutor(1, thread_name_prefix="cadence-handover") as handover:
+    # each part is rendered while the one before it is on the wire, and two parts may be
+    # in the transport at once: no connection waits for the end of a part to start the next
+    with ThreadPoolExecutor(2, thread_name_prefix="cadence-handover") as handover:
         try:
             for part in chunks(claimed, HANDOVER_PART):
                 with unit_of_work(engine, write=False) as uow:
@@ -141,7 +146,10 @@ def claim(uow: UnitOfWork, *, now: int, limit: int, lease_ms: int) -> list[Claim
     """Take up to ``limit`` due queued sends (skipping rows other workers hold)."""
     j = send_jobs.c
     rows = uow.conn.execute(
-        select(j.id, j.send_id, sends.c.contact_id, j.message_key, j.channel, j.topic, j.attempts)
+        select(
+            *(j.id, j.send_id, sends.c.contact_id, j.message_key, j.channel, j.topic),
+            *(j.attempts, j.source),
+        )
         .join(sends, sends.c.id == j.send_id)
         .where(j.state == "queued", millis(j.due_at) <= now)
         .order_by(j.due_at, j.id)
@@ -157,6 +165,7 @@ def claim(uow: UnitOfWork, *, now: int, limit: int, lease_ms: int) -> list[Claim
             channel=r[4],
             topic=r[5],
             attempts=int(r[6]) + 1,
+            source=r[7] or "",
         )
         for r in rows
     ]
@@ -164,7 +173,7 @@ def claim(uow: UnitOfWork, *, now: int, limit: int, lease_ms: int) -> list[Claim
     if ids:
         uow.conn.execute(
             update(send_jobs)
-            .where(j.id.in_(ids))
+            .where(among(uow, j.id, ids))
             .values(
                 state="sending",
                 lease_until=now + lease_ms,
@@ -181,6 +190,7 @@ def build(
 ) -> tuple[list[Outgoing], list[Delivery]]:
     """Personalise each claimed send; a send that cannot be rendered or addressed fails."""
     people = _people(uow, [c.contact_id for c in claimed])
+    reach = channel_addresses.load(uow)
     outgoing: list[Outgoing] = []
     failures: list[Delivery] = []
     by_message: dict[str, list[Claimed]] = defaultdict(list)
@@ -191,7 +201,7 @@ def build(
         ready: dict[int, tuple[Claimed, str, MessageLinks]] = {}
         for item in items:
             email, traits = people.get(item.contact_id, (None, {}))
-            address = address_for(channel=item.channel, email=email, traits=traits)
+            address = address_for(channel=item.channel, email=email, traits=traits, config=reach)
             problem = _problem(item, prepared, address, known=item.contact_id in people)
             if problem is not None:
                 failures.append(Delivery(send_id=item.send_id, status="failed", detail=problem))
@@ -245,9 +255,10 @@ def record(
     max_attempts: int,
 ) -> None:
     """Write each outcome (one statement per kind): sent, failed, or back to the queue with
-    a back-off."""
+    a back-off; sent and failed ones are published to the outbox in the same transaction."""
     by_send = {c.send_id: c for c in claimed}
     final: list[dict[str, Any]] = []
+    published: list[events.Outcome] = []
     retries: list[dict[str, Any]] = []
     statuses: dict[str, list[int]] = defaultdict(list)
     for delivery in deliveries:
@@ -272,6 +283,7 @@ def record(
             }
         )
         statuses[status].append(item.send_id)
+        published.append(_outcome(item, delivery, status))
     j = send_jobs.c
     if final:
         uow.conn.execute(
@@ -302,16 +314,33 @@ def record(
         )
     for outcome, send_ids in statuses.items():
         _send_status(uow, send_ids, outcome)
+    events.publish(uow.conn, published, at=now)
+
+
+def _outcome(item: Claimed, delivery: Delivery, status: str) -> events.Outcome:
+    return events.Outcome(
+        status=status,
+        send_id=item.send_id,
+        contact_id=item.contact_id,
+        message_key=item.message_key,
+        channel=item.channel,
+        topic=item.topic,
+        source=item.source,
+        detail=delivery.detail,
+        provider_id=delivery.provider_id,
+    )
 
 
 def _send_status(uow: UnitOfWork, send_ids: Sequence[int], status: str) -> None:
     for part in chunks(send_ids):
-        uow.conn.execute(update(sends).where(sends.c.id.in_(part)).values(status=status))
+        uow.conn.execute(update(sends).where(among(uow, sends.c.id, part)).values(status=status))
 
 
 def _people(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, tuple[str | None, dict[str, Any]]]:
     c = contacts.c
-    rows = uow.conn.execute(select(c.id, c.email, c.traits).where(c.id.in_(sorted(set(ids)))))
+    rows = uow.conn.execute(
+        select(c.id, c.email, c.traits).where(among(uow, c.id, sorted(set(ids))))
+    )
     return {int(r[0]): (r[1], r[2] if isinstance(r[2], dict) else {}) for r in rows}
 
 

@@ -28,6 +28,7 @@ from cadence.policy import rules as policy_rules
 from cadence.policy import service as policy_service
 from cadence.policy.models import PastSend, Policy
 from cadence.sending.models import Job
+from cadence.sending.sql import among, insert_returning
 
 _LONGEST_FREQUENCY = max(FREQUENCY_WINDOW_MS.values())
 
@@ -110,15 +111,9 @@ def reserve_many(uow: UnitOfWork, requests: Sequence[Request]) -> list[Reservati
     if logs:
         uow.conn.execute(insert(gate_decisions), logs)
     if bookings:
-        ids = (
-            uow.conn.execute(
-                insert(sends).returning(sends.c.id, sort_by_parameter_order=True),
-                [row for _, row in bookings],
-            )
-            .scalars()
-            .all()
-        )
-        for (index, _), send_id in zip(bookings, ids, strict=True):
+        ids = insert_returning(uow, sends, [row for _, row in bookings], key="idempotency_key")
+        for index, row in bookings:
+            send_id = ids[row["idempotency_key"]]
             answer = answers[index]
             assert answer is not None
             answers[index] = Reservation(decision=answer.decision, send_id=int(send_id))
@@ -158,7 +153,7 @@ def _load(uow: UnitOfWork, ids: list[int], *, since: int, until: int) -> dict[in
     for part in chunks(ids):
         rows = uow.conn.execute(
             select(c.id, c.email, c.traits, millis(c.last_response_at), c.merged_into)
-            .where(c.id.in_(part))
+            .where(among(uow, c.id, part))
             .order_by(c.id)
             .with_for_update()
         )
@@ -172,7 +167,7 @@ def _load(uow: UnitOfWork, ids: list[int], *, since: int, until: int) -> dict[in
                     suppressed=False,
                     sends=[],
                 )
-        absorbed = uow.conn.scalars(select(c.merged_into).where(c.merged_into.in_(part)))
+        absorbed = uow.conn.scalars(select(c.merged_into).where(among(uow, c.merged_into, part)))
         for survivor in absorbed:  # a family of several rows: the one-by-one path
             people.pop(int(survivor), None)
     live = sorted(people)
@@ -187,7 +182,7 @@ def _mark_suppressed(uow: UnitOfWork, people: dict[int, _Person]) -> None:
     hashes = {email_hash(email=p.email): cid for cid, p in people.items() if p.email}
     for part in chunks(sorted(hashes)):
         found = uow.conn.scalars(
-            select(suppressions.c.email_hash).where(suppressions.c.email_hash.in_(part))
+            select(suppressions.c.email_hash).where(among(uow, suppressions.c.email_hash, part))
         )
         for value in found:
             people[hashes[value]].suppressed = True
@@ -200,7 +195,7 @@ def _load_sends(uow: UnitOfWork, people: dict[int, _Person], *, since: int, unti
             select(s.contact_id, millis(s.at), s.channel, s.topic, j.priority, j.state, j.id)
             .select_from(sends.outerjoin(send_jobs, j.send_id == s.id))
             .where(
-                s.contact_id.in_(part),
+                among(uow, s.contact_id, part),
                 s.status.in_(COUNTED_STATUSES),
                 millis(s.at) > since,
                 millis(s.at) < until,
@@ -224,7 +219,7 @@ def _booked_keys(uow: UnitOfWork, keys: list[str]) -> set[str]:
     for part in chunks(keys):
         found |= set(
             uow.conn.scalars(
-                select(sends.c.idempotency_key).where(sends.c.idempotency_key.in_(part))
+                select(sends.c.idempotency_key).where(among(uow, sends.c.idempotency_key, part))
             )
         )
     return found

@@ -1,19 +1,37 @@
 """Personalise one message for many contacts: the contacts, their condition state and (only
 when a template reads them) their recent events are loaded once per batch, not per person.
-The result is what ``messages.service.render_prepared`` gives for each contact."""
+The result is what ``messages.service.render_prepared`` gives for each contact.
+
+When the templates read only what the contacts table holds (``contact.traits``,
+``contact.email``, ``first_name()`` ...: ``messages.reads``), the contact JSON is built
+from that one table; otherwise in full (consent, lead fields, accounts, segments)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import select
 
 from cadence.conditions import Condition, EvalContext, evaluate, load_states
 from cadence.contacts.service import contact_events, contacts_json
+from cadence.db.bulk import chunks
 from cadence.db.engine import UnitOfWork
+from cadence.db.tables import contacts
 from cadence.db.types import from_millis
 from cadence.messages.context import RECENT_EVENTS, template_context
-from cadence.messages.models import PARTS, MessageLinks, Rendered
+from cadence.messages.models import MessageLinks, Rendered
+from cadence.messages.reads import message_reads
 from cadence.messages.render import Prepared, RenderFailed, render
 from cadence.scoring import settings as lead_settings
+from cadence.sending.sql import among
+
+# the contact JSON's keys that come from the contacts row alone
+ROW_FIELDS: Final = frozenset(
+    {"id", "user_id", "email", "traits", "created_at", "updated_at"}
+    | {"first_seen_at", "last_seen_at", "purchases"}
+)
 
 
 def render_many(
@@ -26,9 +44,13 @@ def render_many(
     """For each contact in ``links``: its rendered message, or why rendering failed.
     Contacts that do not exist are left out."""
     ids = sorted(links)
-    people = {int(c["id"]): c for c in contacts_json(uow, ids)}
+    reads = message_reads(prepared.message)
+    if reads.contact is not None and reads.contact <= ROW_FIELDS:
+        people = _row_contacts(uow, ids)
+    else:
+        people = {int(c["id"]): c for c in contacts_json(uow, ids)}
     holds = _holds(uow, prepared=prepared, ids=list(people), now=now)
-    wants_events = _reads_events(prepared)
+    wants_events = reads.recent_events
     results: dict[int, Rendered | RenderFailed] = {}
     for cid, contact in people.items():
         events = (
@@ -42,13 +64,38 @@ def render_many(
     return results
 
 
-def _reads_events(prepared: Prepared) -> bool:
-    """Whether any template names ``recent_events`` (the sandbox allows no other way in)."""
-    message = prepared.message
-    sources = [getattr(message, part) or "" for part in PARTS]
-    sources += [str(message.json or "")]
-    sources += [f"{o.html or ''}{o.text or ''}" for _, options in message.blocks for o in options]
-    return any("recent_events" in source for source in sources)
+def _row_contacts(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """The contact JSON's ``ROW_FIELDS``, as ``contacts_json`` gives them, for live contacts."""
+    c = contacts.c
+    columns = (
+        *(c.id, c.user_id, c.email, c.traits, c.created_at, c.updated_at),
+        *(c.first_seen_at, c.last_seen_at, c.order_count, c.revenue_total),
+        *(c.first_order_at, c.last_order_at),
+    )
+    found: dict[int, dict[str, Any]] = {}
+    for part in chunks(ids):
+        for row in uow.conn.execute(select(*columns).where(among(uow, c.id, part))):
+            found[int(row.id)] = {
+                "id": row.id,
+                "user_id": row.user_id,
+                "email": row.email,
+                "traits": row.traits,
+                "created_at": _iso(row.created_at),
+                "updated_at": _iso(row.updated_at),
+                "first_seen_at": _iso(row.first_seen_at),
+                "last_seen_at": _iso(row.last_seen_at),
+                "purchases": {
+                    "count": row.order_count,
+                    "total": row.revenue_total,
+                    "first_at": _iso(row.first_order_at),
+                    "last_at": _iso(row.last_order_at),
+                },
+            }
+    return found
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
 
 
 def _holds(

@@ -28,6 +28,7 @@ from cadence.policy import service as policy_service
 from cadence.policy.models import Candidate
 from cadence.sending.gate import Request
 from cadence.sending.models import DEFERRABLE, Enqueued, Job
+from cadence.sending.sql import among
 
 SUNSET_SOURCE = "policy:sunset"
 
@@ -294,6 +295,6 @@ def mark(uow: UnitOfWork, job_ids: Sequence[int], now: int, **values: Any) -> No
     if job_ids:
         uow.conn.execute(
             update(send_jobs)
-            .where(send_jobs.c.id.in_(list(job_ids)))
+            .where(among(uow, send_jobs.c.id, job_ids))
             .values(updated_at=now, **values)
         )

@@ -32,3 +32,8 @@ __all__ += ["decisions_section"]
 from cadence.journeys import section as journeys_section  # noqa: E402
 
 __all__ += ["journeys_section"]
+
+# sending (A2, issue 6): address traits per channel, in the `channels:` list
+from cadence.sending import section as channel_addresses_section  # noqa: E402
+
+__all__ += ["channel_addresses_section"]
