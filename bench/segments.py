@@ -144,7 +144,11 @@ def _rebuild_all(engine: Engine, specs: list[SegmentSpec], *, now: int) -> Rebui
             if row.kind == "static":
                 query = (
                     sa.select(sa.func.count())
-                    .select_from(segment_members.join(segments))
+                    .select_from(
+                        segment_members.join(
+                            segments, segments.c.id == segment_members.c.segment_id
+                        )
+                    )
                     .where(segments.c.key == row.key)
                 )
                 row.members = conn.scalar(query) or 0

@@ -61,6 +61,11 @@ def compile_condition(
     return compiler.node(node).expr
 
 
+def event_where(node: EventCond, *, dialect: str, ctx: EvalContext) -> list[Bool]:
+    """The leaf's ``where`` filters as SQL over `events` rows (name and window left out)."""
+    return _Compiler(SqlEnv(dialect, ctx.now_ms, ctx.half_life_ms)).where_filters(node)
+
+
 @dataclass(frozen=True, slots=True)
 class _Sql:
     expr: Bool
@@ -125,7 +130,11 @@ class _Compiler:
         return [ts > now - sa.literal(window_ms, sa.BigInteger()), ts <= now]
 
     def event_filters(self, node: EventCond) -> list[Bool]:
-        filters = [events.c.name == node.name, *self.window(raw_ts(), node.window_ms)]
+        window = self.window(raw_ts(), node.window_ms)
+        return [events.c.name == node.name, *window, *self.where_filters(node)]
+
+    def where_filters(self, node: EventCond) -> list[Bool]:
+        filters = []
         for item in node.where:
             value = self.json_at(events.c.properties, item.path)
             test = _Sql(json_test(item.test, value, self.env), True)

@@ -10,9 +10,10 @@ be early (a re-check then finds nothing changed), never late.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 
+from cadence.conditions.dependencies import dependencies
 from cadence.conditions.evaluate import Snapshot, field_value
 from cadence.conditions.fields import FIELDS
 from cadence.conditions.models import (
@@ -36,17 +37,27 @@ from cadence.db.sqlite_functions import MAX_EXPONENT
 from cadence.db.types import from_millis
 
 
-def next_change_at(node: Condition, *, state: ContactState, ctx: EvalContext) -> datetime | None:
-    """The earliest future instant at which the answer could change, or None."""
+def next_change_at(
+    node: Condition,
+    *,
+    state: ContactState,
+    ctx: EvalContext,
+    clocked: Sequence[Leaf] | None = None,
+) -> datetime | None:
+    """The earliest future instant at which the answer could change, or None.
+
+    ``clocked``: clocked_leaves(node), when the caller keeps it (walking the tree for
+    every contact is most of the cost)."""
     now_ms = ctx.now_ms
     snapshot = Snapshot(state, now_ms, ctx.half_life_ms)
-    found = [
-        moment
-        for _, leaf in walk_leaves(node)
-        for moment in _candidates(leaf, snapshot)
-        if moment > now_ms
-    ]
+    leaves = clocked_leaves(node) if clocked is None else clocked
+    found = [moment for leaf in leaves for moment in _candidates(leaf, snapshot) if moment > now_ms]
     return from_millis(min(found)) if found else None
+
+
+def clocked_leaves(node: Condition) -> tuple[Leaf, ...]:
+    """The leaves whose answer time alone can change; the others have no candidates."""
+    return tuple(leaf for _, leaf in walk_leaves(node) if dependencies(leaf).time_dependent)
 
 
 def _candidates(leaf: Leaf, snapshot: Snapshot) -> Iterator[int]:

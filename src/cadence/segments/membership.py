@@ -200,13 +200,18 @@ def update_memberships(
     for contact_id, state in states.items():
         touch = touches[contact_id]
         moved: set[str] = set()
+        names = {event.name for event in state.events}
         for segment in live:
             if not could_change(segment, touch, moved):
                 continue
             assert segment.node is not None
             report.evaluated += 1
-            inside = evaluate(segment.node, state=state, ctx=ctx)
             was = (segment.id, contact_id) in current
+            if not was and not segment.needs.met_by(state, event_names=names):
+                if segment.deps.time_dependent:  # out, and time alone cannot bring it in
+                    evaluated.append((segment.id, contact_id))
+                continue
+            inside = evaluate(segment.node, state=state, ctx=ctx)
             if inside != was:
                 reason = _reason(segment, state, ctx, touch, moved)
                 (entered if inside else exited).append((segment.id, contact_id, now, reason))
@@ -219,7 +224,7 @@ def update_memberships(
                 state = dataclasses.replace(state, segment_keys=frozenset(keys_now))
             if segment.deps.time_dependent:
                 evaluated.append((segment.id, contact_id))
-                when = next_change_at(segment.node, state=state, ctx=ctx)
+                when = next_change_at(segment.node, state=state, ctx=ctx, clocked=segment.clocked)
                 if when is not None:
                     due[(segment.id, contact_id)] = to_millis(when)
     store.write_changes(uow, entered=entered, exited=exited, keys=keys)

@@ -58,6 +58,7 @@ def rebuild(
     if not segment.dynamic:
         return report
     conn = uow.conn
+    _roomy_sorts(uow)
     _create_scratch(uow)
     try:
         wanted = matching(
@@ -67,14 +68,25 @@ def rebuild(
         _analyze(uow, _WANTED)
         _find_moves(uow, segment)
         _apply_moves(uow, segment, now=now, report=report)
+        # the members are now exactly the wanted contacts: count the small table
+        report.members = conn.execute(select(sa.func.count()).select_from(_WANTED)).scalar_one()
     finally:
         _drop_scratch(uow)
-    m = segment_members.c
-    report.members = conn.execute(
-        select(sa.func.count()).select_from(segment_members).where(m.segment_id == segment.id)
-    ).scalar_one()
-    schedule_time_checks(uow, segment, now=now)
+    schedule_time_checks(uow, segment, now=now, half_life_days=half_life_days)
     return report
+
+
+_WORK_MEM = 64 * 2**20
+
+
+def _roomy_sorts(uow: UnitOfWork) -> None:
+    """PostgreSQL: let this transaction's hash aggregates over a million contacts stay in
+    memory (the default 4 MB spills them to disk); never lowers a larger setting."""
+    if uow.dialect != "postgresql":
+        return
+    current = uow.conn.exec_driver_sql("SELECT pg_size_bytes(current_setting('work_mem'))")
+    if current.scalar_one() < _WORK_MEM:
+        uow.conn.exec_driver_sql(f"SET LOCAL work_mem = '{_WORK_MEM // 2**20}MB'")
 
 
 def _create_scratch(uow: UnitOfWork) -> None:

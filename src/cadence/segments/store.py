@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -18,7 +18,10 @@ from cadence.conditions import (
     dependencies,
     parse_condition,
 )
+from cadence.conditions.models import Leaf
 from cadence.conditions.references import walk_leaves
+from cadence.conditions.requirements import Requirements, requirements
+from cadence.conditions.timing import clocked_leaves
 from cadence.db.bulk import chunks, insert_many
 from cadence.db.engine import UnitOfWork
 from cadence.db.tables import schedule, segment_members, segments
@@ -36,6 +39,8 @@ class LiveSegment:
     node: Condition | None
     deps: Dependencies
     leaf_deps: tuple[tuple[str, Dependencies], ...] = ()  # each leaf's path and dependencies
+    clocked: tuple[Leaf, ...] | None = None  # the leaves time alone can change; None: walk
+    needs: Requirements = field(default_factory=Requirements)  # what a member must have
 
     @property
     def dynamic(self) -> bool:
@@ -48,14 +53,20 @@ def load_segments(uow: UnitOfWork) -> list[LiveSegment]:
     for row in uow.conn.execute(
         select(segments.c.id, segments.c.key, segments.c.kind, segments.c.condition)
     ):
-        parsed: _Parsed = (None, Dependencies(), ())
+        parsed: _Parsed = (None, Dependencies(), (), (), Requirements())
         if row.kind == "dynamic":
             parsed = _parsed(orjson.dumps(row.condition, option=orjson.OPT_SORT_KEYS).decode())
         found.append(LiveSegment(row.id, row.key, row.kind, *parsed))
     return topological(found)
 
 
-_Parsed = tuple[Condition | None, Dependencies, tuple[tuple[str, Dependencies], ...]]
+_Parsed = tuple[
+    Condition | None,
+    Dependencies,
+    tuple[tuple[str, Dependencies], ...],
+    tuple[Leaf, ...],
+    Requirements,
+]
 
 
 @lru_cache(maxsize=1024)
@@ -64,9 +75,10 @@ def _parsed(text: str) -> _Parsed:
     try:
         node = parse_condition(orjson.loads(text))
     except InvalidCondition:
-        return None, Dependencies(), ()  # stored definitions were validated; never matches
+        # stored definitions were validated; never matches
+        return None, Dependencies(), (), (), Requirements()
     leaves = tuple((path, dependencies(leaf)) for path, leaf in walk_leaves(node))
-    return node, dependencies(node), leaves
+    return node, dependencies(node), leaves, clocked_leaves(node), requirements(node)
 
 
 def topological(items: Sequence[LiveSegment]) -> list[LiveSegment]:
@@ -131,17 +143,24 @@ def write_changes(
 
 
 def clear_rechecks(uow: UnitOfWork, pairs: Iterable[tuple[int, int]]) -> None:
-    """Delete the re-checks of these (segment, contact) pairs, a segment at a time so that
-    both databases walk the primary key (a list of row values makes PostgreSQL scan)."""
+    """Delete the re-checks of these (segment, contact) pairs: one statement per chunk of
+    contacts evaluated against the same segments (a batch of new contacts: one), each an
+    index walk of `segment IN (...) AND contact IN (...)` (a list of row values makes
+    PostgreSQL scan)."""
     sc = schedule.c
-    by_segment: dict[int, list[int]] = defaultdict(list)
+    by_contact: dict[int, set[int]] = defaultdict(set)
     for segment_id, contact_id in pairs:
-        by_segment[segment_id].append(contact_id)
-    for segment_id, contact_ids in sorted(by_segment.items()):
-        for part in chunks(contact_ids):
+        by_contact[contact_id].add(segment_id)
+    groups: dict[frozenset[int], list[int]] = defaultdict(list)
+    for contact_id, evaluated in by_contact.items():
+        groups[frozenset(evaluated)].append(contact_id)
+    for segment_ids, contact_ids in sorted(groups.items(), key=lambda item: sorted(item[0])):
+        for part in chunks(sorted(contact_ids)):
             uow.conn.execute(
                 delete(schedule).where(
-                    sc.kind == SCHEDULE_KIND, sc.ref_id == segment_id, sc.contact_id.in_(part)
+                    sc.kind == SCHEDULE_KIND,
+                    sc.ref_id.in_(sorted(segment_ids)),
+                    sc.contact_id.in_(part),
                 )
             )
 

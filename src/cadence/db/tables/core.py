@@ -80,7 +80,8 @@ events = Table(
     Column("properties", Json, nullable=False),
     Column("context", Json, nullable=True),
 )
-Index("ix_events_name_ts", events.c.name, events.c.ts)
+# (name, ts, contact_id): windowed counts per contact read the index alone (migration 0011)
+Index("ix_events_name_ts_contact", events.c.name, events.c.ts, events.c.contact_id)
 
 accounts = Table(
     "accounts",
@@ -163,11 +164,12 @@ segments = Table(
 segment_members = Table(
     "segment_members",
     metadata,
-    Column("segment_id", ForeignKey("segments.id"), primary_key=True),
-    Column("contact_id", ForeignKey("contacts.id"), primary_key=True, index=True),
+    # no foreign keys: a rebuild writes a row per member and each check locked the contact
+    # (migration 0011); erasure, merges and segment removal delete memberships themselves
+    Column("segment_id", Id, primary_key=True),
+    Column("contact_id", Id, primary_key=True, index=True),
     Column("entered_at", Millis, nullable=False),
-    # when a time window in the condition may next change the answer
-    Column("next_check_at", Millis, nullable=True, index=True),
+    Column("next_check_at", Millis, nullable=True),  # unused: re-checks live in `schedule`
 )
 
 segment_history = Table(
