@@ -130,3 +130,32 @@ def test_rescore_from_bulk_reads_equals_incremental_scoring(engine: Engine) -> N
     for cid, (score, band, fit, grade) in incremental.items():
         assert rebuilt[cid][0] == pytest.approx(score, rel=1e-9, abs=1e-9), cid
         assert rebuilt[cid][1:] == (band, fit, grade), cid
+
+
+def test_rescore_rewrites_contacts_in_place_on_postgresql(engine: Engine) -> None:
+    """Migration 0012 leaves half of each contacts page free, and no lead column is
+    indexed, so every row the rescore writes is a HOT update (no new index entries)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("fillfactor and HOT updates are PostgreSQL's")
+    with engine.connect() as conn:
+        options = conn.execute(
+            sa.text("SELECT reloptions FROM pg_class WHERE relname = 'contacts'")
+        ).scalar_one()
+    assert options == ["fillfactor=50"]
+    stamp = to_millis(NOW)
+    with unit_of_work(engine) as uow:
+        service.apply(uow, document.read(document.load_text(WORKSPACE)), now=stamp)
+    events = [parse_message(m, where="", received_at=stamp) for m in _messages(11)]
+    with unit_of_work(engine) as uow:
+        pipeline.process(uow, [e for e in events if not isinstance(e, list)], now=stamp)
+    with engine.begin() as conn:
+        conn.execute(sa.update(contacts).values(score=contacts.c.score + 1000, fit=999, grade="Z"))
+    counts = sa.text(  # this backend's counts not yet flushed to the statistics: take a delta
+        "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relname = 'contacts'"
+    )
+    with unit_of_work(engine) as uow:
+        updated_before, hot_before = uow.conn.execute(counts).one()
+        rescore.rescore_all(uow, settings=lead_settings.load(uow), now=stamp)
+        updated, hot = uow.conn.execute(counts).one()
+    assert updated - updated_before == 30  # all spoiled: one write each (no separate passes)
+    assert hot - hot_before == updated - updated_before

@@ -1,7 +1,7 @@
 """Reading the scored (contact, timestamp, rule) triples out of the events table in bulk.
 
 A rescore reads millions of events, so the rows never become SQLAlchemy rows: on
-PostgreSQL the (contact, ts) pairs arrive as a binary COPY decoded by numpy in one call,
+PostgreSQL the (contact, ts) pairs arrive as two aggregated arrays read by numpy in place,
 on SQLite through the driver's cursor straight into numpy. A ``where`` of string values
 is decided in SQL exactly (the property must be a JSON string equal to the text); any
 other ``where`` reads the properties of the rows narrowed by its string parts and lets
@@ -10,30 +10,24 @@ other ``where`` reads the properties of the rows narrowed by its string parts an
 
 from __future__ import annotations
 
-import itertools
 import re
+import struct
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import orjson
-import sqlalchemy as sa
-from psycopg import sql
 
 from cadence.db.engine import UnitOfWork
 from cadence.scoring.config import ScoringRule
 from cadence.scoring.rules import Event, matches
 
+_MASK_BITS = 62  # filter sets told apart per query, a bit each in a bigint
 _SIMPLE_KEY = re.compile(r"^[A-Za-z0-9_]+$")
-_COPY_ROW = np.dtype(
-    [("fields", ">i2"), ("len1", ">i4"), ("contact", ">i8"), ("len2", ">i4"), ("ts", ">i8")]
-)
-_COPY_HEADER = 19  # signature (11), flags (4), header extension length (4)
-FETCH = 100_000
+_ARRAY_ITEM = np.dtype([("length", ">i4"), ("value", ">i8")])
+_ARRAY_HEADER = 20  # dimensions, has-nulls flag, element type, length, lower bound
 
 
 @dataclass
@@ -50,7 +44,9 @@ def read_pairs(uow: UnitOfWork, rules: Sequence[ScoringRule]) -> Pairs:
     """Every (contact, ts, rule) where the event matches the rule."""
     parts: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int]] = []
     read = 0
-    plain: dict[tuple[str, tuple[tuple[str, str], ...]], list[int]] = defaultdict(list)
+    plain: dict[str, dict[tuple[tuple[str, str], ...], list[int]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     for index, rule in enumerate(rules):
         exact = _exact_filters(rule)
         if exact is None:
@@ -58,11 +54,15 @@ def read_pairs(uow: UnitOfWork, rules: Sequence[ScoringRule]) -> Pairs:
             read += seen
             parts.append((contact, ts, index))
         else:
-            plain[(rule.event, exact)].append(index)
-    for (name, exact), indexes in sorted(plain.items()):
-        contact, ts = _plain_pairs(uow, name, exact)
-        read += len(contact)
-        parts += [(contact, ts, i) for i in indexes]
+            plain[rule.event][exact].append(index)
+    for name, by_filters in sorted(plain.items()):
+        sets = sorted(by_filters)
+        for start in range(0, len(sets), _MASK_BITS):
+            chosen = sets[start : start + _MASK_BITS]
+            contact, ts, passes = _named_pairs(uow, name, chosen)
+            read += len(contact)
+            for exact, passing in zip(chosen, passes, strict=True):
+                parts += [(contact[passing], ts[passing], i) for i in by_filters[exact]]
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
         return Pairs(empty, empty, empty, read)
@@ -99,59 +99,76 @@ def _where_sql(dialect: str, exact: Sequence[tuple[str, str]]) -> tuple[list[str
     return filters, params
 
 
-def _plain_pairs(
-    uow: UnitOfWork, name: str, exact: Sequence[tuple[str, str]] = ()
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """(contact ids, timestamps) of every event called ``name`` passing the exact filters."""
-    filters, params = _where_sql(uow.dialect, exact)
-    if uow.dialect == "postgresql":
-        return _copy_pairs(uow, name, filters, params)
-    cursor = uow.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    where = " AND ".join(["name = ?", *filters])
-    try:
-        cursor.execute(f"SELECT contact_id, ts FROM events WHERE {where}", (name, *params))  # noqa: S608
-        flat = np.fromiter(itertools.chain.from_iterable(_fetched(cursor)), dtype=np.int64).reshape(
-            -1, 2
-        )
-    finally:
-        cursor.close()
-    return flat[:, 0].copy(), flat[:, 1].copy()
+def _named_pairs(
+    uow: UnitOfWork, name: str, sets: Sequence[tuple[tuple[str, str], ...]]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], list[npt.NDArray[np.bool_]]]:
+    """(contact ids, timestamps) of the events called ``name`` passing any of the exact
+    filter ``sets``, and for each set which of them pass it: one read of those events
+    however many rules name them (a bit per set says which passed)."""
+    mark = "?" if uow.dialect == "sqlite" else "%s"
+    tests: list[tuple[str, list[str]]] = []
+    for exact in sets:
+        filters, values = _where_sql(uow.dialect, exact)
+        tests.append((" AND ".join(f"({f})" for f in filters), values))
+    columns = ["contact_id", "ts"]
+    params: list[str] = []
+    if len(sets) > 1:
+        bits = [
+            f"(CASE WHEN {test} THEN {1 << i} ELSE 0 END)" if test else str(1 << i)
+            for i, (test, _) in enumerate(tests)
+        ]
+        columns.append(" + ".join(bits))
+        params += [p for t, ps in tests if t for p in ps]
+    where = f"name = {mark}"
+    params.append(name)
+    if all(t for t, _ in tests):
+        where += " AND (" + " OR ".join(f"({t})" for t, _ in tests) + ")"
+        params += [p for _, ps in tests for p in ps]
+    found = _aggregated(uow, columns, where, params)
+    if len(sets) == 1:
+        return found[0], found[1], [np.ones(len(found[0]), dtype=np.bool_)]
+    return found[0], found[1], [(found[2] >> i) & 1 == 1 for i in range(len(sets))]
 
 
-def _fetched(cursor: Any) -> Iterator[tuple[int, int]]:
-    while rows := cursor.fetchmany(FETCH):
-        yield from rows
+def _aggregated(
+    uow: UnitOfWork, columns: Sequence[str], where: str, params: Sequence[str]
+) -> list[npt.NDArray[np.int64]]:
+    """Integer columns of the events passing ``where``, each fetched as ONE aggregated value
+    that numpy parses in C: many times faster than a Python tuple per row.
 
-
-def _copy_pairs(
-    uow: UnitOfWork, name: str, filters: list[str], params: list[str]
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    PostgreSQL: a bigint array in its binary form (``array_send``), read in place (a binary
+    COPY sends a message per row; five million of them took twice as long as the query).
+    SQLite: a comma-separated ``group_concat`` (5.2M rows: 0.9 s instead of 3.2 s)."""
+    if uow.dialect == "sqlite":
+        joined = ", ".join(f"group_concat({c})" for c in columns)
+        query = f"SELECT {joined} FROM events WHERE {where}"  # noqa: S608
+        return [_joined_ints(t) for t in uow.conn.exec_driver_sql(query, tuple(params)).one()]
+    arrays = ", ".join(f"array_send(array_agg(({c})::bigint))" for c in columns)
+    query = f"SELECT {arrays} FROM events WHERE {where}"  # noqa: S608
     raw = uow.conn.connection.dbapi_connection
     assert raw is not None
-    buffer = bytearray()
-    with raw.cursor() as cursor:  # type: ignore[attr-defined]
-        # COPY takes no parameters: psycopg quotes the values as literals
-        where = " AND ".join(["name = {}", *(f.replace("%s", "{}") for f in filters)])
-        query = sql.SQL(
-            "COPY (SELECT contact_id::bigint, ts::bigint FROM events WHERE "  # noqa: S608
-            + where
-            + ") "
-            "TO STDOUT (FORMAT binary)"
-        ).format(*(sql.Literal(value) for value in (name, *params)))
-        with cursor.copy(query) as copy:
-            for block in copy:
-                buffer += block
-    rows = np.frombuffer(bytes(buffer), dtype=_COPY_ROW, offset=_COPY_HEADER, count=_count(buffer))
-    return rows["contact"].astype(np.int64), rows["ts"].astype(np.int64)
+    with raw.cursor(binary=True) as cursor:  # type: ignore[attr-defined]
+        cursor.execute(query, tuple(params))
+        row = cursor.fetchone()
+    return [_int8_array(sent) for sent in row]
 
 
-def _count(buffer: bytearray) -> int:
-    """Rows in a binary COPY of two bigints: header, 26 bytes a row, a 2-byte trailer."""
-    extension = int.from_bytes(buffer[15:19], "big")
-    assert extension == 0, "unexpected COPY header extension"
-    body = len(buffer) - _COPY_HEADER - 2
-    assert body % _COPY_ROW.itemsize == 0, "unexpected COPY row layout"
-    return body // _COPY_ROW.itemsize
+def _joined_ints(text: str | None) -> npt.NDArray[np.int64]:
+    """The integers of a ``group_concat`` (None: no rows)."""
+    if text is None:
+        return np.zeros(0, dtype=np.int64)
+    return np.fromstring(text, dtype=np.int64, sep=",")
+
+
+def _int8_array(sent: bytes | None) -> npt.NDArray[np.int64]:
+    """A one-dimensional bigint[] in PostgreSQL's binary array format (None: no rows)."""
+    if sent is None:
+        return np.zeros(0, dtype=np.int64)
+    dimensions, _, _ = struct.unpack_from(">iii", sent)
+    assert dimensions == 1, "unexpected array layout"
+    body = np.frombuffer(sent, dtype=_ARRAY_ITEM, offset=_ARRAY_HEADER)
+    assert (body["length"] == 8).all(), "unexpected NULL or width in a bigint array"
+    return body["value"].astype(np.int64)
 
 
 def _filtered_pairs(
@@ -176,33 +193,3 @@ def _filtered_pairs(
             contact.append(cid)
             stamps.append(ts)
     return np.asarray(contact, dtype=np.int64), np.asarray(stamps, dtype=np.int64), read
-
-
-@contextmanager
-def copied_scores(
-    uow: UnitOfWork, rows: Sequence[tuple[float, int, int, int]]
-) -> Iterator[sa.TableClause]:
-    """PostgreSQL: (score, as_of, band, id) rows COPYed into a temporary table, then one
-    ``UPDATE ... FROM`` of the contacts whose values differ (an executemany of single-row
-    UPDATEs is ~5x slower there). Yields the temporary table (its ``id`` column) for more
-    statements, and drops it afterwards."""
-    raw = uow.conn.connection.dbapi_connection
-    assert raw is not None
-    with raw.cursor() as cursor:  # type: ignore[attr-defined]
-        cursor.execute("DROP TABLE IF EXISTS rescored")
-        cursor.execute(
-            "CREATE TEMPORARY TABLE rescored "
-            "(score double precision, as_of bigint, band integer, id bigint PRIMARY KEY)"
-        )
-        with cursor.copy("COPY rescored (score, as_of, band, id) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        cursor.execute("ANALYZE rescored")
-        cursor.execute(
-            "UPDATE contacts SET score = r.score, score_as_of = r.as_of, band = r.band "
-            "FROM rescored r WHERE contacts.id = r.id AND (contacts.score, contacts.score_as_of, "
-            "contacts.band) IS DISTINCT FROM (r.score, r.as_of, r.band)"
-        )
-    yield sa.table("rescored", sa.column("id"))
-    with raw.cursor() as cursor:  # type: ignore[attr-defined]
-        cursor.execute("DROP TABLE rescored")

@@ -145,7 +145,10 @@ def score_delta(
     earlier = list(earlier)
     added: list[Contribution] = []
     removed: list[Contribution] = []
+    names = {event.name for event in arrived}
     for rule in config.rules:
+        if rule.event not in names:  # the common case on the ingest path: skip it cheaply
+            continue
         new = [event.ts for event in arrived if matches(rule=rule, event=event)]
         if not new:
             continue

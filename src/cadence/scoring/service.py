@@ -6,15 +6,13 @@ when decay moves a contact across a band threshold.
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 
-from cadence.conditions import ContactState, EvalContext, dependencies, evaluate, load_states
-from cadence.conditions.dependencies import union
+from cadence.conditions import EvalContext
 from cadence.db.bulk import chunks, millis, update_many
 from cadence.db.engine import UnitOfWork
 from cadence.db.tables import contacts, events, schedule
@@ -22,6 +20,8 @@ from cadence.db.types import from_millis
 from cadence.scoring import lifecycle
 from cadence.scoring.decay import ScoreState, add_points, band_of, next_band_change, value_at
 from cadence.scoring.grading import grade_of
+from cadence.scoring.ids import among
+from cadence.scoring.regrade import fits_of, qualifying
 from cadence.scoring.rules import Event, apply_delta, capped_buckets, contributions, score_delta
 from cadence.scoring.settings import LeadSettings
 
@@ -53,12 +53,11 @@ class Lead:
 def _load(uow: UnitOfWork, ids: Collection[int]) -> dict[int, Lead]:
     c = contacts.c
     found: dict[int, Lead] = {}
-    for part in chunks(ids):
-        query = select(
-            c.id, c.score, millis(c.score_as_of), c.band, c.fit, c.grade, c.lifecycle_stage
-        )
-        for row in uow.conn.execute(query.where(c.id.in_(part), c.merged_into.is_(None))):
-            found[row[0]] = Lead(row[0], ScoreState(row[1], row[2]), row[3], row[4], row[5], row[6])
+    query = select(
+        c.id, c.score, millis(c.score_as_of), c.band, c.fit, c.grade, c.lifecycle_stage
+    ).where(among(c.id, ids, dialect=uow.dialect), c.merged_into.is_(None))
+    for row in uow.conn.execute(query):
+        found[row[0]] = Lead(row[0], ScoreState(row[1], row[2]), row[3], row[4], row[5], row[6])
     return found
 
 
@@ -140,77 +139,83 @@ def current_score(state: ScoreState, now: int, half_life_ms: float | None) -> fl
     return value_at(state=state, t=max(now, state.as_of), half_life_ms=half_life_ms)
 
 
-def _patched(state: ContactState, lead: Lead) -> ContactState:
-    columns = {
-        **state.columns,
-        "score": lead.state.score,
-        "score_as_of": lead.state.as_of,
-        "band": lead.band,
-        "fit": lead.fit,
-        "grade": lead.grade,
-        "lifecycle_stage": lead.stage,
-    }
-    return dataclasses.replace(state, columns=columns)
-
-
-def _grade_and_qualify(
-    uow: UnitOfWork,
-    leads: dict[int, Lead],
-    touches: Mapping[int, LeadTouch],
-    settings: LeadSettings,
-    now: int,
+def _orders(
+    leads: dict[int, Lead], touches: Mapping[int, LeadTouch], now: int
 ) -> list[lifecycle.Transition]:
-    regrade = {cid for cid in leads if touches[cid].profile and settings.criteria}
-    ordered = {cid for cid in leads if any(e.name == ORDER for e in touches[cid].events)}
-    check = {cid for cid in leads if leads[cid].changed or cid in regrade} - ordered
-    check = {cid for cid in check if leads[cid].stage in lifecycle.QUALIFIABLE}
+    """``Order Completed`` makes a customer."""
     transitions: list[lifecycle.Transition] = []
-    for cid in sorted(ordered):
+    for cid in sorted(leads):
         lead = leads[cid]
-        if lead.stage != "customer":
+        if lead.stage != "customer" and any(e.name == ORDER for e in touches[cid].events):
             transitions.append(
                 lifecycle.Transition(
                     cid, lead.stage, "customer", now, "Order Completed", "rule:order"
                 )
             )
             lead.stage, lead.changed = "customer", True
-    if not regrade and not check:
-        return transitions
-    needs = union([dependencies(settings.mql), *(dependencies(c) for _, c, _ in settings.criteria)])
-    ctx = EvalContext(now=from_millis(now), half_life_days=settings.half_life_days)
-    states = load_states(conn=uow.conn, contact_ids=regrade | check, now=ctx.now, needs=needs)
-    for cid in sorted(regrade):
-        state = states.get(cid)
-        if state is None:
-            continue
-        fit = float(
-            sum(
-                points
-                for _, node, points in settings.criteria
-                if evaluate(node, state=state, ctx=ctx)
-            )
-        )
+    return transitions
+
+
+def _regrade(
+    uow: UnitOfWork,
+    leads: dict[int, Lead],
+    touches: Mapping[int, LeadTouch],
+    settings: LeadSettings,
+    ctx: EvalContext,
+) -> set[int]:
+    """Fit and grade of the contacts whose profile changed, from one SELECT of the compiled
+    criteria (the rescore's expression); returns those regraded."""
+    regrade = {cid for cid in leads if touches[cid].profile and settings.criteria}
+    if not regrade:
+        return set()
+    for cid, fit in fits_of(uow, regrade, settings=settings, ctx=ctx).items():
         grade = grade_of(fit=fit, grades=settings.grading.grades)
         if (fit, grade) != (leads[cid].fit, leads[cid].grade):
             leads[cid].fit, leads[cid].grade, leads[cid].changed = fit, grade, True
-            if leads[cid].stage in lifecycle.QUALIFIABLE:
-                check.add(cid)
-    for cid in sorted(check):
-        state = states.get(cid)
+    return regrade
+
+
+def _qualify(
+    uow: UnitOfWork,
+    leads: dict[int, Lead],
+    check: set[int],
+    settings: LeadSettings,
+    ctx: EvalContext,
+    now: int,
+) -> list[lifecycle.Transition]:
+    """Contacts among ``check`` that now meet the MQL rule become MQL (the lead fields are
+    written first: the rule is asked in SQL, as the rescore asks it)."""
+    check = {cid for cid in check if leads[cid].stage in lifecycle.QUALIFIABLE}
+    if not check:
+        return []
+    transitions = []
+    for cid, stage in qualifying(uow, check, settings=settings, ctx=ctx):
         lead = leads[cid]
-        if state is not None and evaluate(settings.mql, state=_patched(state, lead), ctx=ctx):
-            transitions.append(
-                lifecycle.Transition(
-                    cid,
-                    lead.stage,
-                    "mql",
-                    now,
-                    f"MQL rule: band {lead.band}, grade {lead.grade}",
-                    "rule:mql",
-                )
-            )
-            lead.stage, lead.changed = "mql", True
+        reason = f"MQL rule: band {lead.band}, grade {lead.grade}"
+        transitions.append(lifecycle.Transition(cid, stage, "mql", now, reason, "rule:mql"))
+        lead.stage, lead.changed = "mql", True
+    for part in chunks([t.contact_id for t in transitions]):
+        uow.conn.execute(
+            update(contacts).where(contacts.c.id.in_(part)).values(lifecycle_stage="mql")
+        )
     return transitions
+
+
+def _grade_write_and_qualify(
+    uow: UnitOfWork,
+    leads: dict[int, Lead],
+    touches: Mapping[int, LeadTouch],
+    settings: LeadSettings,
+    now: int,
+) -> None:
+    """Grade, write the lead fields, qualify, and keep the lifecycle transitions."""
+    ctx = EvalContext(now=from_millis(now), half_life_days=settings.half_life_days)
+    ordered = _orders(leads, touches, now)
+    regraded = _regrade(uow, leads, touches, settings, ctx)
+    check = {cid for cid in leads if leads[cid].changed or cid in regraded}
+    check -= {t.contact_id for t in ordered}
+    _write(uow, leads, settings, now)
+    lifecycle.record(uow, ordered + _qualify(uow, leads, check, settings, ctx, now))
 
 
 def _write(uow: UnitOfWork, leads: dict[int, Lead], settings: LeadSettings, now: int) -> None:
@@ -242,8 +247,10 @@ def schedule_bands(
     """Wake each contact exactly when decay alone will move it to another band."""
     sc = schedule.c
     ids = [lead.id for lead in leads]
-    for part in chunks(ids):
-        uow.conn.execute(delete(schedule).where(sc.kind == BAND, sc.contact_id.in_(part)))
+    if ids:
+        chosen = among(sc.contact_id, ids, dialect=uow.dialect)
+        # band wake-ups all have ref_id 0: naming it makes this a primary-key lookup
+        uow.conn.execute(delete(schedule).where(sc.kind == BAND, sc.ref_id == 0, chosen))
     rows = []
     for lead in leads:
         if lead.state.as_of is None:
@@ -274,9 +281,7 @@ def update_leads(
         return set()
     leads = _load(uow, relevant)
     _score(uow, leads, relevant, settings, now)
-    transitions = _grade_and_qualify(uow, leads, relevant, settings, now)
-    _write(uow, leads, settings, now)
-    lifecycle.record(uow, transitions)
+    _grade_write_and_qualify(uow, leads, relevant, settings, now)
     return {lead.id for lead in leads.values() if lead.changed}
 
 
@@ -301,11 +306,11 @@ def run_due_bands(
     for lead in leads.values():
         lead.changed = True  # re-read the band and re-arm the next wake-up
     _score(uow, leads, touches, settings, now)
-    transitions = _grade_and_qualify(uow, leads, touches, settings, now)
-    _write(uow, leads, settings, now)
+    _grade_write_and_qualify(uow, leads, touches, settings, now)
     for part in chunks(ids):  # contacts that vanished (merged, erased) keep no wake-up
         uow.conn.execute(
-            delete(schedule).where(sc.kind == BAND, sc.contact_id.in_(part), sc.due_at <= now)
+            delete(schedule).where(
+                sc.kind == BAND, sc.ref_id == 0, sc.contact_id.in_(part), sc.due_at <= now
+            )
         )
-    lifecycle.record(uow, transitions)
     return set(leads)
