@@ -56,7 +56,7 @@ def test_a_pass_of_sends_labels_each_run_with_its_own_outcome(client: TestClient
         assert [step for step, _ in done] == ["first", "second"]
         for step, label in done:
             message, _, status = label.partition(": ")
-            key = f"journey:pair:v1:{enrolment_id}:{step}"
+            key = f"journey:pair:v1:{enrolment_id}:{step}:1"
             assert message == ("follow-up" if step == "first" else "guide")
             assert jobs[key] == status.partition(":")[0]  # queued, blocked or deferred
         assert enrolment_row(client, enrolment_id).reason == done[-1][1]

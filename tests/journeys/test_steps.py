@@ -44,7 +44,7 @@ def test_send_goes_through_the_gate_once_per_enrolment_and_step(client: TestClie
     run_at(client)
     assert runs(client, ids[0]) == [("mail", "follow-up: queued")]
     assert runs(client, ids[1])[0][1].startswith("follow-up: blocked")
-    assert jobs(client)[0] == (yes, "follow-up", f"journey:mail:v1:{ids[0]}:mail")
+    assert jobs(client)[0] == (yes, "follow-up", f"journey:mail:v1:{ids[0]}:mail:1")
 
 
 def test_adaptive_step_chooses_among_options_that_pass_the_gate(client: TestClient) -> None:
@@ -161,7 +161,7 @@ def test_a_failing_step_ends_only_its_enrolment(client: TestClient) -> None:
     assert enrolment_row(client, fine).status == "completed"
 
 
-def test_a_goal_condition_converts_when_the_next_step_comes_due(client: TestClient) -> None:
+def test_a_goal_condition_converts_as_soon_as_the_profile_reaches_it(client: TestClient) -> None:
     body = {
         **manual(
             {"id": "pause", "type": "wait", "duration": "1d", "next": "tell"},
@@ -175,6 +175,7 @@ def test_a_goal_condition_converts_when_the_next_step_comes_due(client: TestClie
     first, second = enrol(client, "win", won, lost)["enrolment_ids"]
     run_at(client)
     assert client.patch(f"/api/contacts/{won}", json={"traits": {"won": True}}).status_code == 200
+    assert enrolment_row(client, first).status == "converted"  # before any scheduler pass
     run_at(client, after_ms=DAY + 1000)
     assert (enrolment_row(client, first).status, runs(client, first)) == (
         "converted",

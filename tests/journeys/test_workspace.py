@@ -3,8 +3,13 @@ segments, applied (versioned when changed), exported back, removed when dropped.
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
+from pathlib import Path
 
+import yaml
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from cadence.cli import app
 from tests.journeys.helpers import WORKSPACE, apply_workspace
 
 JOURNEYS = """
@@ -46,3 +51,42 @@ def test_a_file_naming_unknown_messages_is_rejected_with_paths(client: TestClien
     fields = {e["field"] for e in body["errors"]}  # type: ignore[attr-defined]
     assert fields == {"journeys[0].steps[0].message"}
     assert client.get("/api/journeys").json()["items"] == []
+
+
+AGES = """
+journeys:
+  - key: replays
+    triggers:
+      - {event: Signed Up, max_event_age: null}
+      - {event: Trial Started, max_event_age: 2d, where: {plan: pro}}
+      - {event: Page Viewed}
+    steps:
+      - {id: pause, type: wait, duration: 1d}
+"""
+
+
+def test_max_event_age_is_checked_with_paths_and_round_trips_through_export(
+    database_url: str, tmp_path: Path
+) -> None:
+    source = tmp_path / "workspace.yaml"
+    env = {"CADENCE_DATABASE_URL": database_url}
+    runner = CliRunner()
+    bad = AGES.replace("max_event_age: 2d", "max_event_age: soon").replace(
+        "{event: Page Viewed}", "{manual: true, max_event_age: 1d}"
+    )
+    source.write_text(WORKSPACE + bad)
+    refused = runner.invoke(app, ["apply", str(source)], env=env)
+    assert refused.exit_code != 0
+    assert "journeys[0].triggers[1].max_event_age" in refused.output
+    assert "journeys[0].triggers[2].max_event_age: only for event triggers" in refused.output
+    exported = runner.invoke(app, ["config", "export"], env=env)
+    assert "journeys" not in yaml.safe_load(exported.output)  # nothing was written
+    source.write_text(WORKSPACE + AGES)
+    applied = runner.invoke(app, ["apply", str(source)], env=env)
+    assert applied.exit_code == 0, applied.output
+    exported = runner.invoke(app, ["config", "export"], env=env)
+    document = yaml.safe_load(exported.output)
+    assert document["journeys"] == yaml.safe_load(AGES)["journeys"]
+    source.write_text(exported.output)
+    again = runner.invoke(app, ["apply", str(source)], env=env)
+    assert "0 definition(s) changed" in again.output, again.output

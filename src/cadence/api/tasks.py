@@ -19,11 +19,13 @@ class CompleteIn(BaseModel):
     outcome: str | None = Field(default=None, max_length=2000, description="what came of it")
 
 
-@router.get("", summary="Tasks (calls for sales owners, letters to print), oldest first")
+@router.get(
+    "", summary="Tasks (calls and journey follow-ups for sales owners, letters), oldest first"
+)
 def list_tasks(
     uow: Work,
     _: Admin,
-    kind: Literal["call", "letter"] | None = None,
+    kind: Literal["call", "letter", "follow_up"] | None = None,
     status: Literal["open", "done"] | None = "open",
     owner: Annotated[str | None, Query(max_length=255)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,

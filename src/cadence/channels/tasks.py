@@ -21,6 +21,7 @@ from cadence.errors import NotFound
 from cadence.sending.addresses import address_for
 
 KINDS: Final = {"phone": "call", "direct_mail": "letter"}
+FOLLOW_UP: Final = "follow_up"  # a journey's notify-owner step: a task for the sales owner
 ADDRESS_FIELDS: Final = ("street", "city", "state", "postal_code", "country")
 MAILING_COLUMNS: Final = ("task_id", "contact_id", "name", *ADDRESS_FIELDS, "message", "body")
 _T = channel_tasks.c
@@ -86,28 +87,59 @@ class TaskTransport:
                 )
                 if details is None:
                     return Delivery(send_id=item.send_id, status="failed", detail=problem)
-                task_id = uow.conn.execute(
-                    channel_tasks.insert()
-                    .values(
-                        kind=KINDS[self.channel],
-                        send_id=item.send_id,
-                        contact_id=item.contact_id,
-                        owner=row.owner,
-                        message_key=item.message_key,
-                        topic=item.topic,
-                        body=item.rendered.text or item.rendered.html or "",
-                        details=details,
-                        status="open",
-                        created_at=item.at,
-                    )
-                    .returning(_T.id)
-                ).scalar_one()
+                task_id = create_task(
+                    uow,
+                    kind=KINDS[self.channel],
+                    contact_id=item.contact_id,
+                    owner=row.owner,
+                    body=item.rendered.text or item.rendered.html or "",
+                    details=details,
+                    at=item.at,
+                    send_id=item.send_id,
+                    message_key=item.message_key,
+                    topic=item.topic,
+                )
         except IntegrityError:  # already delivered: the task exists
             return Delivery(send_id=item.send_id, status="sent", detail="task already created")
         return Delivery(send_id=item.send_id, status="sent", provider_id=f"task:{task_id}")
 
     def close(self) -> None:
         return None
+
+
+def create_task(
+    uow: UnitOfWork,
+    *,
+    kind: str,
+    contact_id: int,
+    owner: str | None,
+    body: str,
+    details: Mapping[str, Any],
+    at: int,
+    send_id: int | None = None,
+    message_key: str | None = None,
+    topic: str | None = None,
+) -> int:
+    """An open task for a person: a channel's call or letter (keyed by its send), or a
+    journey's follow-up for the sales owner (no send: nothing goes to the contact)."""
+    return int(
+        uow.conn.execute(
+            channel_tasks.insert()
+            .values(
+                kind=kind,
+                send_id=send_id,
+                contact_id=contact_id,
+                owner=owner,
+                message_key=message_key,
+                topic=topic,
+                body=body,
+                details=dict(details),
+                status="open",
+                created_at=at,
+            )
+            .returning(_T.id)
+        ).scalar_one()
+    )
 
 
 def _as_dict(row: Any) -> dict[str, Any]:

@@ -16,9 +16,10 @@ candidate with the highest expected engagement, the earliest on ties, in UTC.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 
@@ -50,6 +51,32 @@ class HourlyCounts:
 def hour_of_week(*, local: datetime) -> int:
     """0 for Monday 00:00-00:59 up to 167 for Sunday 23:00-23:59."""
     return local.weekday() * 24 + local.hour
+
+
+def counts_by_local_hour(
+    rows: Iterable[tuple[str | None, int, int]], *, hour_ms: int = 3_600_000
+) -> np.ndarray:
+    """Per local hour of week, the total of ``(time zone, epoch hour, count)`` rows.
+
+    A group's sends and responses are counted per UTC hour and per time zone (one
+    aggregate query); each hour is placed in the week of its own zone, DST included.
+    Unknown or missing zones count as UTC.
+    """
+    totals = np.zeros(HOURS_PER_WEEK)
+    zones: dict[str | None, ZoneInfo] = {}
+    for name, hour, count in rows:
+        if name not in zones:
+            zones[name] = _zone_or_utc(name)
+        local = datetime.fromtimestamp(hour * hour_ms / 1000, tz=zones[name])
+        totals[hour_of_week(local=local)] += count
+    return totals
+
+
+def _zone_or_utc(name: object) -> ZoneInfo:
+    try:
+        return ZoneInfo(name) if isinstance(name, str) and name else ZoneInfo("UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
 
 
 def engagement_by_hour(

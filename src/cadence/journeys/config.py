@@ -12,7 +12,7 @@ from typing import Any, Final
 from cadence.errors import FieldError
 from cadence.journeys import graph
 from cadence.journeys.fields import KEY, STAGES, Known, check_condition, is_known, parse_duration
-from cadence.journeys.models import Goal, Journey, Reentry, Trigger
+from cadence.journeys.models import DAY_MS, Goal, Journey, Reentry, Trigger
 from cadence.journeys.stepspec import parse_steps
 
 __all__ = ["Known", "parse_duration", "parse_journey", "parse_section"]
@@ -88,8 +88,9 @@ def _triggers(raw: Any, path: str, errors: list[FieldError], known: Known) -> li
             errors.append(FieldError(where, f"one of {', '.join(TRIGGER_KINDS)}"))
             continue
         kind = kinds[0]
-        for unknown in sorted(set(item) - {kind, "where"}, key=str):
+        for unknown in sorted(set(item) - {kind, "where", "max_event_age"}, key=str):
             errors.append(FieldError(f"{where}.{unknown}", "unknown field"))
+        max_age = _max_age(item, kind, f"{where}.max_event_age", errors)
         value, filters = item[kind], item.get("where", {})
         if kind == "manual":
             value = ""
@@ -103,8 +104,24 @@ def _triggers(raw: Any, path: str, errors: list[FieldError], known: Known) -> li
         if not isinstance(filters, Mapping) or (filters and kind != "event"):
             errors.append(FieldError(f"{where}.where", "event property filters: {prop: value}"))
             continue
-        found.append(Trigger(kind, value, dict(filters)))
+        found.append(Trigger(kind, value, dict(filters), max_age))
     return found
+
+
+def _max_age(item: Mapping[str, Any], kind: str, path: str, errors: list[FieldError]) -> int | None:
+    """``max_event_age``: a duration, or null for events of any age (default one day)."""
+    if "max_event_age" not in item:
+        return DAY_MS
+    raw = item["max_event_age"]
+    if kind != "event":
+        errors.append(FieldError(path, "only for event triggers"))
+        return DAY_MS
+    if raw is None:
+        return None
+    age = parse_duration(raw)
+    if age is None:
+        errors.append(FieldError(path, "a duration like 30m, 12h, 3d or 1w, or null for any age"))
+    return age
 
 
 def _reentry(raw: Any, path: str, errors: list[FieldError]) -> Reentry:

@@ -20,10 +20,10 @@ from cadence.sending.models import Enqueued
 log = logging.getLogger(__name__)
 
 
-def send_key(*, journey: str, version: int, enrolment_id: int, step_id: str) -> str:
-    """One send per (enrolment, step): a crash-and-retry, or a loop back to the step, is a
-    duplicate the send path drops."""
-    return f"journey:{journey}:v{version}:{enrolment_id}:{step_id}"
+def send_key(*, journey: str, version: int, enrolment_id: int, step_id: str, visit: int) -> str:
+    """One send per visit of a send step: a loop back to the step sends again (the next
+    visit), while a crash-and-retry of the same visit is a duplicate the send path drops."""
+    return f"journey:{journey}:v{version}:{enrolment_id}:{step_id}:{visit}"
 
 
 def send(

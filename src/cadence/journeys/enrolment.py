@@ -14,6 +14,7 @@ from cadence.journeys.models import Reentry
 from cadence.journeys.store import Stored
 
 DAY_MS = 86_400_000
+GOAL_REACHED = "goal condition reached"  # the reason of a conversion by the goal condition
 _E = journey_enrolments.c
 _D = journey_due.c
 

@@ -62,6 +62,24 @@ def reachable(steps: Sequence[Step]) -> set[str]:
     return seen
 
 
+def on_cycle(steps: Sequence[Step]) -> frozenset[str]:
+    """The ids of steps that lie on some cycle (a loop can visit them more than once)."""
+    by_id = {s.id: s for s in steps}
+    found: set[str] = set()
+    for step in steps:
+        seen: set[str] = set()
+        todo = [target for _, target in edges(step)]
+        while todo and step.id not in seen:
+            current = todo.pop()
+            if current in seen or current not in by_id:
+                continue
+            seen.add(current)
+            todo.extend(target for _, target in edges(by_id[current]))
+        if step.id in seen:
+            found.add(step.id)
+    return frozenset(found)
+
+
 def waitless_cycle(steps: Sequence[Step]) -> list[str]:
     """A cycle that passes no wait step (its step ids), or [] when there is none."""
     by_id = {s.id: s for s in steps}

@@ -43,13 +43,21 @@ class Step:
     branches: tuple[Branch, ...] = ()
 
 
+DAY_MS: Final = 86_400_000
+
+
 @dataclass(frozen=True)
 class Trigger:
-    """``kind``: event | segment_entered | segment_exited | stage | date_trait | manual."""
+    """``kind``: event | segment_entered | segment_exited | stage | date_trait | manual.
+
+    An event trigger ignores events older than ``max_age_ms`` when they arrive (replayed or
+    imported history starts nothing); ``None`` accepts events of any age.
+    """
 
     kind: str
     value: str = ""
     where: Mapping[str, Any] = field(default_factory=dict)
+    max_age_ms: int | None = DAY_MS
 
 
 @dataclass(frozen=True)

@@ -11,17 +11,17 @@ repeats the step. On PostgreSQL workers claim with FOR UPDATE SKIP LOCKED.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from cadence.db.bulk import millis
 from cadence.db.engine import UnitOfWork
-from cadence.db.tables import contacts, journey_due, journey_enrolments
-from cadence.journeys import delivery, enrolment, steps
+from cadence.db.tables import contacts, journey_due, journey_enrolments, journey_runs
+from cadence.journeys import delivery, enrolment, graph, steps
 from cadence.journeys.bulk import insert_rows, update_rows
 from cadence.journeys.models import Journey, Step
 from cadence.journeys.store import versions
@@ -29,9 +29,13 @@ from cadence.journeys.store import versions
 IN_MEMORY_STEPS: Final = frozenset({"random", "exit"})  # cannot fail: no savepoint needed
 END: Final = ""  # a due row at END finishes the enrolment (after a final wait)
 MAX_STEPS_PER_PASS: Final = 100  # a long wait-free chain continues in the next pass
+SENDING_STEPS: Final = frozenset({"send", "adaptive"})
+# steps that change the profile: the goal condition is checked again right after them
+PROFILE_STEPS: Final = frozenset({"set_trait", "add_to_list", "lifecycle"})
 log = logging.getLogger(__name__)
 _D = journey_due.c
 _E = journey_enrolments.c
+_R = journey_runs.c
 
 
 @dataclass
@@ -77,20 +81,29 @@ def claim(uow: UnitOfWork, *, now: int, limit: int) -> list[Any]:
     return list(uow.conn.execute(query))
 
 
+@dataclass(frozen=True)
+class _Version:
+    number: int
+    journey: Journey
+    looping: frozenset[str]  # steps on a cycle: their sends are counted per visit
+
+
 def run_due(uow: UnitOfWork, *, now: int, limit: int = 1000) -> int:
     """Run what is due at ``now`` (one batch); returns how many steps ran."""
     due = claim(uow, now=now, limit=limit)
     if not due:
         return 0
-    journeys = versions(uow, {row.journey_id for row in due})
+    journeys = {
+        jid: _Version(number, journey, graph.on_cycle(journey.steps))
+        for jid, (number, journey) in versions(uow, {row.journey_id for row in due}).items()
+    }
     writes = Writes()
     batch = delivery.Batch(at=now)
     for row in due:
         if row.live is None:
             writes.finished["exited"].append((row.enrolment_id, "contact erased"))
             continue
-        version, journey = journeys[row.journey_id]
-        _walk(uow, row, journey, version, list(row.path), writes, now=now, batch=batch)
+        _walk(uow, row, journeys[row.journey_id], list(row.path), writes, now=now, batch=batch)
     _label_sends(writes, batch.flush(uow))
     _write(uow, writes, now=now)
     return len(writes.runs)
@@ -99,19 +112,18 @@ def run_due(uow: UnitOfWork, *, now: int, limit: int = 1000) -> int:
 def _walk(
     uow: UnitOfWork,
     row: Any,
-    journey: Journey,
-    version: int,
+    version: _Version,
     path: list[str],
     writes: Writes,
     *,
     now: int,
     batch: delivery.Batch,
 ) -> None:
-    step_id, seq, taken = row.step_id, row.seq, list(path)
-    goal = journey.goal.condition if journey.goal is not None else None
-    if goal is not None and steps.holds(uow, raw=goal, contact_id=row.contact_id, now=now):
-        writes.finished["converted"].append((row.enrolment_id, "goal condition reached"))
+    step_id, seq, taken, journey = row.step_id, row.seq, list(path), version.journey
+    if _goal_reached(uow, journey, row.contact_id, now=now):
+        writes.finished["converted"].append((row.enrolment_id, enrolment.GOAL_REACHED))
         return
+    visits: Counter[str] = Counter()
     for _ in range(MAX_STEPS_PER_PASS):
         if step_id == END:
             writes.finished["completed"].append((row.enrolment_id, "end of the journey"))
@@ -120,7 +132,11 @@ def _walk(
         if step is None:
             writes.finished["exited"].append((row.enrolment_id, f"step {step_id!r} is gone"))
             break
-        run = steps.Run(uow, now, row.enrolment_id, row.contact_id, journey, version, seq, batch)
+        visits[step.id] += 1
+        visit = visits[step.id] + _earlier_visits(uow, row.enrolment_id, step, version.looping)
+        run = steps.Run(
+            uow, now, row.enrolment_id, row.contact_id, journey, version.number, seq, batch, visit
+        )
         outcome = _execute(run, step)
         writes.runs.append((row.enrolment_id, seq, step.id, now, outcome.label[:255]))
         seq += 1
@@ -135,6 +151,9 @@ def _walk(
             writes.sends.append(_Sent(len(writes.runs) - 1, outcome.send, slot))
         if ends is not None:
             ends.append((row.enrolment_id, outcome.label))
+            break
+        if step.type in PROFILE_STEPS and _goal_reached(uow, journey, row.contact_id, now=now):
+            writes.finished["converted"].append((row.enrolment_id, enrolment.GOAL_REACHED))
             break
         if wait_at is not None:
             writes.moved.append(
@@ -153,6 +172,20 @@ def _walk(
         writes.moved.append((step_id, seq, now, None, None, row.enrolment_id))
     if taken != path:
         writes.paths.append((_json(taken), row.enrolment_id))
+
+
+def _goal_reached(uow: UnitOfWork, journey: Journey, contact_id: int, *, now: int) -> bool:
+    goal = journey.goal.condition if journey.goal is not None else None
+    return goal is not None and steps.holds(uow, raw=goal, contact_id=contact_id, now=now)
+
+
+def _earlier_visits(uow: UnitOfWork, enrolment_id: int, step: Step, looping: frozenset[str]) -> int:
+    """Committed earlier runs of a sending step on a loop (elsewhere a step runs once); a
+    crash-and-retry finds the same count, so the same visit keeps the same send key."""
+    if step.type not in SENDING_STEPS or step.id not in looping:
+        return 0
+    query = select(func.count()).where(_R.enrolment_id == enrolment_id, _R.step_id == step.id)
+    return int(uow.conn.execute(query).scalar_one())
 
 
 def _execute(run: steps.Run, step: Step) -> steps.Outcome:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from cadence.channels.tasks import FOLLOW_UP, create_task, full_name
 from cadence.conditions import EvalContext, dependencies, evaluate, load_states, parse_condition
 from cadence.db.engine import UnitOfWork
 from cadence.db.tables import contacts, outbox
@@ -37,6 +38,7 @@ class Run:
     version: int
     seq: int
     batch: delivery.Batch | None = None  # a send step's send waits for the pass's others
+    visit: int = 1  # how many times this enrolment has come to this step, this time included
 
     @property
     def source(self) -> str:
@@ -97,7 +99,13 @@ def _wait(run: Run, step: Step) -> Outcome:
         )
     if "best_time" in spec:
         within = parse_duration(spec["best_time"]) or 0
-        at = best_time(run.uow, contact_id=run.contact_id, now=run.now, within_ms=within)
+        at = best_time(
+            run.uow,
+            contact_id=run.contact_id,
+            now=run.now,
+            within_ms=within,
+            segment=spec.get("segment"),
+        )
         return Outcome(f"best time {from_millis(at).isoformat()}", step.next, wait_until=at)
     duration = parse_duration(spec["duration"]) or 0
     return Outcome(f"wait {spec['duration']}", step.next, wait_until=run.now + duration)
@@ -158,6 +166,7 @@ def _key(run: Run, step: Step) -> str:
         version=run.version,
         enrolment_id=run.enrolment_id,
         step_id=step.id,
+        visit=run.visit,
     )
 
 
@@ -211,25 +220,45 @@ def _add_to_list(run: Run, step: Step) -> Outcome:
 
 
 def _notify_owner(run: Run, step: Step) -> Outcome:
-    owner = run.uow.conn.execute(
-        select(contacts.c.owner).where(contacts.c.id == run.contact_id)
-    ).scalar()
-    payload = {
+    """A follow-up task for the contact's sales owner, plus the outbox event (for webhooks).
+
+    Internal: it never passes the contact's send gate and creates no send, so nothing can
+    reach the contact; without an owner there is nobody to task, and the run row says so.
+    """
+    row = run.uow.conn.execute(
+        select(contacts.c.owner, contacts.c.traits).where(contacts.c.id == run.contact_id)
+    ).first()
+    owner = row.owner if row is not None else None
+    note = str(step.spec.get("note", ""))
+    where = {
         "journey": run.journey.key,
+        "version": run.version,
         "step": step.id,
-        "owner": owner,
-        "note": step.spec.get("note", ""),
         "enrolment_id": run.enrolment_id,
     }
+    task_id = None
+    if owner:
+        traits = row.traits if row is not None and isinstance(row.traits, dict) else {}
+        task_id = create_task(
+            run.uow,
+            kind=FOLLOW_UP,
+            contact_id=run.contact_id,
+            owner=owner,
+            body=note or f"Follow up (journey {run.journey.key}, step {step.id})",
+            details={**where, "name": full_name(traits)},
+            at=run.now,
+        )
     run.uow.conn.execute(
         insert(outbox).values(
             topic="journey.notify_owner",
             contact_id=run.contact_id,
-            payload=payload,
+            payload={**where, "owner": owner, "note": note, "task_id": task_id},
             created_at=run.now,
         )
     )
-    return Outcome(f"notified {owner or 'nobody (no owner)'}", step.next)
+    if task_id is None:
+        return Outcome("no owner: nobody to notify, no task created", step.next)
+    return Outcome(f"task {task_id} for {owner}", step.next)
 
 
 def _lifecycle(run: Run, step: Step) -> Outcome:

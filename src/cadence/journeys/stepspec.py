@@ -11,7 +11,7 @@ from cadence.journeys.models import STEP_TYPES, Branch, Step
 
 _COMMON: Final = {"id", "type", "next"}
 _STEP_FIELDS: Final[dict[str, set[str]]] = {
-    "wait": {"duration", "until_event", "timeout", "timeout_next", "best_time"},
+    "wait": {"duration", "until_event", "timeout", "timeout_next", "best_time", "segment"},
     "condition": {"condition", "yes", "no"},
     "random": {"branches"},
     "adaptive": {"options", "reward", "features"},
@@ -66,7 +66,7 @@ def _step(raw: Any, path: str, errors: list[FieldError], known: Known) -> Step |
 
 
 def _check_wait(
-    raw: Mapping[str, Any], path: str, errors: list[FieldError], _: Known
+    raw: Mapping[str, Any], path: str, errors: list[FieldError], known: Known
 ) -> tuple[Branch, ...]:
     modes = [m for m in ("duration", "until_event", "best_time") if m in raw]
     if len(modes) != 1:
@@ -86,6 +86,10 @@ def _check_wait(
         for extra in ("timeout", "timeout_next"):
             if extra in raw:
                 errors.append(FieldError(f"{path}.{extra}", "only for until_event waits"))
+    if "segment" in raw and mode != "best_time":
+        errors.append(FieldError(f"{path}.segment", "only for best_time waits"))
+    elif "segment" in raw:  # whose pattern a person with little history is shrunk toward
+        _require_known(raw["segment"], known.segments, f"{path}.segment", "segment", errors)
     return ()
 
 

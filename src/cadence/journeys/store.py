@@ -110,21 +110,22 @@ def same(a: Any, b: Any) -> bool:
 
 
 def refresh_watch(uow: UnitOfWork) -> None:
-    """Rewrite the event names the pipeline hook reacts to (empty: the hook does nothing)."""
-    watch: dict[str, list[Any]] = {"triggers": [], "goals": [], "waits": []}
+    """Rewrite what the pipeline hook reacts to: event triggers, goal events, awaited events,
+    and every version's goal condition (enrolments keep their version); empty: it does nothing."""
+    watch: dict[str, list[Any]] = {"triggers": [], "goals": [], "waits": [], "conditions": []}
     for row in uow.conn.execute(select(_J.id, _J.current, _J.definition)):
         journey = parse_stored(row.definition)
         if row.current:
             watch["triggers"] += [
-                [t.value, row.id, journey.key, dict(t.where)]
+                [t.value, row.id, journey.key, dict(t.where), t.max_age_ms]
                 for t in journey.triggers
                 if t.kind == "event"
             ]
-            if journey.goal is not None and journey.goal.event:
-                watch["goals"].append([journey.goal.event, journey.key])
         watch["waits"] += [s.spec["until_event"] for s in journey.steps if "until_event" in s.spec]
-        if journey.goal is not None and journey.goal.event and not row.current:
+        if journey.goal is not None and journey.goal.event:
             watch["goals"].append([journey.goal.event, journey.key])
+        if journey.goal is not None and journey.goal.condition is not None:
+            watch["conditions"].append([row.id, journey.goal.condition])
     watch["waits"] = sorted(set(watch["waits"]))
     uow.conn.execute(delete(meta).where(meta.c.key == WATCH_KEY))
     uow.conn.execute(insert(meta).values(key=WATCH_KEY, value=orjson.dumps(watch).decode()))
@@ -136,4 +137,11 @@ def load_watch(uow: UnitOfWork) -> dict[str, Any] | None:
     if row is None:
         return None
     watch: dict[str, Any] = orjson.loads(row[0])
+    if "conditions" not in watch:  # written before goal conditions were watched
+        watch["conditions"] = [
+            [int(r.id), journey.goal.condition]
+            for r in uow.conn.execute(select(_J.id, _J.definition))
+            if (journey := parse_stored(r.definition)).goal is not None
+            and journey.goal.condition is not None
+        ]
     return watch if any(watch.values()) else None

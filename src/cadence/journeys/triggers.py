@@ -11,21 +11,25 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date
 from typing import Any, Final
 
 from sqlalchemy import exists, insert, select, update
 
+from cadence.conditions import EvalContext, compile_condition, parse_condition
+from cadence.db.bulk import chunks
 from cadence.db.engine import UnitOfWork
 from cadence.db.tables import consents, contacts, journey_due, journey_enrolments, meta, outbox
 from cadence.db.types import from_millis
 from cadence.events.batch import ContactChange
 from cadence.journeys import enrolment, store
+from cadence.journeys.bulk import among
+from cadence.journeys.models import DAY_MS
+from cadence.scoring import settings as lead_settings
 
 CURSOR_KEY: Final = "journeys.outbox_cursor"
 DATE_KEY: Final = "journeys.date_run"
-RECENT_MS: Final = 86_400_000
 _D = journey_due.c
 _E = journey_enrolments.c
 
@@ -47,10 +51,13 @@ def matches(where: Mapping[str, Any], properties: Mapping[str, Any]) -> bool:
 
 
 def on_changes(uow: UnitOfWork, changes: Mapping[int, ContactChange], *, now: int) -> None:
-    """Enrol on event triggers, convert on goal events, end waits for awaited events."""
+    """Convert on goal conditions and goal events, end waits for awaited events, and enrol
+    on event triggers; runs after profiles, scores and segments moved, so a goal condition
+    sees the batch's effect."""
     watch = _watch(uow)
     if watch is None:
         return
+    reach_goals(uow, contact_ids=changes.keys(), goals=watch.get("conditions", []), now=now)
     goals: dict[str, set[str]] = defaultdict(set)
     for event_name, key in watch["goals"]:
         goals[event_name].add(key)
@@ -66,9 +73,10 @@ def on_changes(uow: UnitOfWork, changes: Mapping[int, ContactChange], *, now: in
     _convert(uow, [(cid, goals[str(e.name)]) for cid, e in seen if e.name in goals], now=now)
     _resume(uow, [(cid, str(e.name)) for cid, e in seen if e.name in watch["waits"]], now=now)
     wanted: dict[int, set[int]] = defaultdict(set)
-    for name, journey_id, _key, where in watch["triggers"]:
+    for name, journey_id, _key, where, *rest in watch["triggers"]:
+        max_age = rest[0] if rest else DAY_MS  # a watch list written before the setting
         for cid, event in seen:
-            fresh = event.ts >= now - RECENT_MS  # replayed history starts no journey
+            fresh = max_age is None or event.ts >= now - max_age
             if fresh and event.name == name and matches(where, event.properties):
                 wanted[int(journey_id)].add(cid)
     if wanted:
@@ -77,6 +85,45 @@ def on_changes(uow: UnitOfWork, changes: Mapping[int, ContactChange], *, now: in
                 enrolment.enrol(
                     uow, stored=stored, contact_ids=wanted[stored.id], trigger="event", now=now
                 )
+
+
+def reach_goals(
+    uow: UnitOfWork, *, contact_ids: Collection[int], goals: list[list[Any]], now: int
+) -> int:
+    """End, as converted, the active enrolments of these contacts whose version's goal
+    condition now holds (``goals``: [journey version id, condition] pairs).
+
+    One query finds the enrolments concerned, then one per version with any: its goal
+    compiled to SQL (the condition language's compiler) over those contacts."""
+    if not goals or not contact_ids:
+        return 0
+    conditions = {int(version): condition for version, condition in goals}
+    waiting: dict[int, dict[int, int]] = defaultdict(dict)  # version -> contact -> enrolment
+    for part in chunks(sorted(contact_ids)):
+        rows = uow.conn.execute(
+            select(_E.id, _E.contact_id, _E.journey_id).where(
+                among(_E.contact_id, part, dialect=uow.dialect),
+                _E.status == "active",
+                _E.journey_id.in_(sorted(conditions)),
+            )
+        )
+        for row in rows:
+            waiting[int(row.journey_id)][int(row.contact_id)] = int(row.id)
+    if not waiting:
+        return 0
+    ctx = EvalContext(now=from_millis(now), half_life_days=lead_settings.load(uow).half_life_days)
+    reached: list[int] = []
+    for version, by_contact in waiting.items():
+        holds = compile_condition(
+            parse_condition(conditions[version]), dialect=uow.dialect, ctx=ctx
+        )
+        for part in chunks(sorted(by_contact)):
+            mine = among(contacts.c.id, part, dialect=uow.dialect)
+            found = uow.conn.scalars(select(contacts.c.id).where(mine, holds))
+            reached += [by_contact[int(cid)] for cid in found]
+    return enrolment.finish(
+        uow, enrolment_ids=reached, status="converted", reason=enrolment.GOAL_REACHED, now=now
+    )
 
 
 def _convert(uow: UnitOfWork, reached: list[tuple[int, set[str]]], *, now: int) -> None:
@@ -157,6 +204,14 @@ def consume_outbox(uow: UnitOfWork, *, now: int, limit: int = 5000) -> int:
             enrolment.enrol(
                 uow, stored=stored, contact_ids=wanted[stored.id], trigger="outbox", now=now
             )
+    moved = {
+        int(r.contact_id)
+        for r in rows
+        if r.contact_id is not None and _trigger_of(r.topic, r.payload)[0]
+    }
+    watch = _watch(uow)
+    if watch is not None:  # a segment or stage moved outside the pipeline (re-checks, API)
+        reach_goals(uow, contact_ids=moved, goals=watch.get("conditions", []), now=now)
     _exit_without_consent(uow, withdrawn, now=now)
     if erased:
         _exit_erased(uow, now=now)

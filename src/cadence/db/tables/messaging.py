@@ -93,12 +93,13 @@ channel_tasks = Table(
     "channel_tasks",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column("kind", String(16), nullable=False),  # call | letter
-    Column("send_id", Id, nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),  # call | letter | follow_up
+    # follow_up tasks (journeys' notify-owner, migration 0013) have no send, message or topic
+    Column("send_id", Id, nullable=True, unique=True),
     Column("contact_id", Id, nullable=False, index=True),
     Column("owner", String(255), nullable=True, index=True),
-    Column("message_key", String(128), nullable=False),
-    Column("topic", String(64), nullable=False),
+    Column("message_key", String(128), nullable=True),
+    Column("topic", String(64), nullable=True),
     Column("body", Text, nullable=False),
     Column("details", Json, nullable=False),  # phone number, or the postal address
     Column("status", String(16), nullable=False),  # open | done
