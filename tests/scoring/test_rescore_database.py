@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy import Engine
 
 from cadence import pipeline
 from cadence.db.bulk import millis
-from cadence.db.engine import unit_of_work
+from cadence.db.engine import make_engine, unit_of_work
 from cadence.db.tables import contacts
 from cadence.db.types import to_millis
 from cadence.events.spec import parse_message
@@ -22,6 +23,7 @@ from cadence.scoring.decay import ScoreState
 from cadence.scoring.reading import read_pairs
 from cadence.scoring.service import current_score
 from cadence.workspace import document, service
+from tests.conftest import truncate_all
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 WORKSPACE = """
@@ -132,11 +134,19 @@ def test_rescore_from_bulk_reads_equals_incremental_scoring(engine: Engine) -> N
         assert rebuilt[cid][1:] == (band, fit, grade), cid
 
 
-def test_rescore_rewrites_contacts_in_place_on_postgresql(engine: Engine) -> None:
+@pytest.fixture
+def pg_engine(postgres_database: str) -> Iterator[Engine]:
+    """PostgreSQL only (fillfactor and HOT updates are its own): required in CI, never skipped."""
+    truncate_all(postgres_database)
+    engine = make_engine(postgres_database)
+    yield engine
+    engine.dispose()
+
+
+def test_rescore_rewrites_contacts_in_place_on_postgresql(pg_engine: Engine) -> None:
     """Migration 0012 leaves half of each contacts page free, and no lead column is
     indexed, so every row the rescore writes is a HOT update (no new index entries)."""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("fillfactor and HOT updates are PostgreSQL's")
+    engine = pg_engine
     with engine.connect() as conn:
         options = conn.execute(
             sa.text("SELECT reloptions FROM pg_class WHERE relname = 'contacts'")
