@@ -67,11 +67,19 @@ class ScoringConfig:
     half_life_days: float | None = None
     bands: tuple[float, ...] = DEFAULT_BANDS
     rules: tuple[ScoringRule, ...] = ()
+    # derived: the positions of the rules naming each event name, in the rules' order
+    rules_named: Mapping[str, tuple[int, ...]] = field(
+        init=False, repr=False, compare=False, hash=False
+    )
 
     def __post_init__(self) -> None:
         problems = _Problems()
         _check_scoring(self, problems)
         problems.raise_if_any()
+        named: dict[str, tuple[int, ...]] = {}
+        for index, rule in enumerate(self.rules):
+            named[rule.event] = (*named.get(rule.event, ()), index)
+        object.__setattr__(self, "rules_named", named)
 
     @property
     def half_life_ms(self) -> float | None:

@@ -133,6 +133,16 @@ def capped_buckets(*, config: ScoringConfig, arrived: Iterable[Event]) -> frozen
     )
 
 
+def _where_holds(where: Mapping[str, Any], properties: Mapping[str, Any]) -> bool:
+    return all(
+        name in properties and _json_equal(properties[name], expected)
+        for name, expected in where.items()
+    )
+
+
+_NO_DELTA = ScoreDelta()
+
+
 def score_delta(
     *, config: ScoringConfig, arrived: Sequence[Event], earlier: Iterable[Event] = ()
 ) -> ScoreDelta:
@@ -142,23 +152,32 @@ def score_delta(
     each bucket of ``capped_buckets(config=config, arrived=arrived)`` (events outside
     those buckets are ignored, so a superset is fine). It must not include ``arrived``.
     """
-    earlier = list(earlier)
+    # one pass over the arrived events, looking up the few rules naming each (the ingest
+    # path calls this once per contact per batch); contributions come out rule by rule
+    # in the rules' order, each rule's in arrival order, as ``matches`` over every rule
+    rules, named = config.rules, config.rules_named
+    matched: dict[int, list[int]] = {}
+    for event in arrived:
+        for index in named.get(event.name, ()):
+            where = rules[index].where
+            if not where or _where_holds(where, event.properties):
+                matched.setdefault(index, []).append(event.ts)
+    if not matched:
+        return _NO_DELTA
     added: list[Contribution] = []
     removed: list[Contribution] = []
-    names = {event.name for event in arrived}
-    for rule in config.rules:
-        if rule.event not in names:  # the common case on the ingest path: skip it cheaply
-            continue
-        new = [event.ts for event in arrived if matches(rule=rule, event=event)]
-        if not new:
-            continue
+    before: list[Event] | None = None
+    for index in sorted(matched):
+        rule, new = rules[index], matched[index]
         if rule.max_per_day is None:
             added.extend(Contribution(rule.key, rule.points, ts) for ts in new)
             continue
+        if before is None:
+            before = list(earlier)
         days = {utc_day(ts=ts) for ts in new}
         old = [
             event.ts
-            for event in earlier
+            for event in before
             if utc_day(ts=event.ts) in days and matches(rule=rule, event=event)
         ]
         cap = rule.max_per_day
