@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -57,7 +58,7 @@ def test_create_list_and_revoke(client: TestClient) -> None:
     made = new_key(client, "admin", "deploy bot")
     token = made.pop("token")
     assert token.startswith("cad_a_") and made["prefix"] == token[:10]
-    assert made["active"] and made["revoked_at"] is None and made["created_at"] > 0
+    assert made["active"] and made["revoked_at"] is None and made["created_at"].endswith("Z")
     assert client.get("/api/keys", headers=bearer(token)).status_code == 200
     listed = {k["id"]: k for k in client.get("/api/keys").json()["items"]}
     assert listed[made["id"]] == made and "token" not in listed[made["id"]]
@@ -65,7 +66,9 @@ def test_create_list_and_revoke(client: TestClient) -> None:
 
     revoked = client.delete(f"/api/keys/{made['id']}")
     assert revoked.status_code == 200, revoked.text
-    assert revoked.json()["revoked_at"] >= made["created_at"] and not revoked.json()["active"]
+    revoked_at = datetime.fromisoformat(revoked.json()["revoked_at"])
+    assert revoked_at >= datetime.fromisoformat(made["created_at"])
+    assert not revoked.json()["active"]
     refused(client.get("/api/keys", headers=bearer(token)))
     again = client.delete(f"/api/keys/{made['id']}")  # idempotent: unchanged
     assert again.status_code == 200 and again.json() == revoked.json()
