@@ -1,4 +1,5 @@
-"""The SQL compiler and the Python evaluator select the same contacts, on both databases."""
+"""The SQL compiler and the Python evaluators (the reference one and the compiled closures)
+select the same contacts, on both databases."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from cadence.conditions import (
     load_states,
     parse_condition,
 )
+from cadence.conditions.compiled import compile_python
+from cadence.conditions.view import View
 from cadence.db.tables import contacts
 from tests.conditions.random_conditions import conditions
 from tests.conditions.storage import world_states, write_world
@@ -47,10 +50,19 @@ def test_sql_and_python_select_the_same_contacts(
         ids = write_world(conn, world)
         in_sql = set(conn.scalars(select(contacts.c.id).where(expression)))
         loaded = load_states(conn=conn, contact_ids=ids, now=NOW, needs=dependencies(node))
+        narrow = load_states(
+            conn=conn, contact_ids=ids, now=NOW, needs=dependencies(node), narrow=True
+        )
     in_python = {cid for cid, state in loaded.items() if evaluate(node, state=state, ctx=ctx)}
     built = world_states(world)
     from_world = {cid for cid, state in built.items() if evaluate(node, state=state, ctx=ctx)}
-    assert in_sql == in_python == from_world
+    compiled = compile_python(node)  # what incremental membership runs, on what it loads
+    in_closures = {
+        cid
+        for cid, state in narrow.items()
+        if compiled.holds(View(state, now_ms=ctx.now_ms, half_life_ms=ctx.half_life_ms))
+    }
+    assert in_sql == in_python == from_world == in_closures
 
 
 @settings(

@@ -89,11 +89,18 @@ def column_field(
 ) -> FieldSpec:
     """A field that is a contacts column as stored."""
     col = column or name
+
+    def read(state: ContactState, _now: int, _half: float | None) -> Any:
+        value = state.columns.get(col)
+        if value is None:
+            return None
+        return float(value) if kind is Kind.NUMBER else _convert(kind, value)
+
     return FieldSpec(
         name=name,
         kind=kind,
         columns=(col,),
-        read=lambda state, _now, _half: _convert(kind, state.columns.get(col)),
+        read=read,
         sql=lambda _env: raw(col),
         description=description,
     )

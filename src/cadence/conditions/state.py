@@ -25,8 +25,17 @@ from cadence.db.tables import (
     segments,
 )
 from cadence.db.types import to_millis
+from cadence.scoring.ids import among
 
-CHUNK = 1000
+CHUNK = 5000
+
+
+def _among(
+    conn: Connection, column: sa.ColumnElement[Any], ids: Sequence[int]
+) -> sa.ColumnElement[bool]:
+    """``column IN ids`` as one parameter: rendering a placeholder per id cost as much as
+    the queries on the ingestion path."""
+    return among(column, ids, dialect=conn.dialect.name)
 
 
 def load_states(
@@ -35,8 +44,12 @@ def load_states(
     contact_ids: Collection[int],
     now: datetime,
     needs: Dependencies | None = None,
+    narrow: bool = False,
 ) -> dict[int, ContactState]:
     """The state of each existing contact among `contact_ids`.
+
+    With `narrow` (and `needs`), `columns` holds only the contacts columns the
+    conditions read (callers that evaluate nothing else, e.g. segment membership).
 
     With `needs` (the union of the dependencies of the conditions to
     evaluate), only the events those conditions can count are read: the
@@ -48,12 +61,12 @@ def load_states(
     states: dict[int, ContactState] = {}
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        states.update(_load_chunk(conn, chunk, to_millis(now), needs))
+        states.update(_load_chunk(conn, chunk, to_millis(now), needs, narrow=narrow))
     return states
 
 
 def _load_chunk(
-    conn: Connection, ids: Sequence[int], now_ms: int, needs: Dependencies | None
+    conn: Connection, ids: Sequence[int], now_ms: int, needs: Dependencies | None, *, narrow: bool
 ) -> Iterator[tuple[int, ContactState]]:
     # with needs, only what the conditions read is queried
     account_traits = (
@@ -62,21 +75,24 @@ def _load_chunk(
     event_rows = _events(conn, ids, now_ms, needs)
     consent_rows = _consents(conn, ids) if needs is None or needs.consent_channels else {}
     keys = _segment_keys(conn, ids) if needs is None or needs.segments else {}
-    names = state_columns()
+    names = tuple(sorted(needs.columns)) if narrow and needs is not None else state_columns()
     columns = [raw(name).label(name) for name in names]
-    query = sa.select(contacts.c.id, contacts.c.traits, *columns).where(contacts.c.id.in_(ids))
-    for row in conn.execute(query):
-        values = row._mapping
+    query = sa.select(contacts.c.id, contacts.c.traits, *columns).where(
+        _among(conn, contacts.c.id, ids)
+    )
+    no_keys: frozenset[str] = frozenset()
+    for contact_id, traits, *values in conn.execute(query):
+        found = keys.get(contact_id)
         yield (
-            row.id,
+            contact_id,
             ContactState(
-                contact_id=row.id,
-                traits=row.traits or {},
-                account_traits=account_traits.get(row.id),
-                columns={name: values[name] for name in names},
-                events=tuple(event_rows.get(row.id, ())),
-                consents=tuple(consent_rows.get(row.id, ())),
-                segment_keys=frozenset(keys.get(row.id, ())),
+                contact_id=contact_id,
+                traits=traits or {},
+                account_traits=account_traits.get(contact_id),
+                columns=dict(zip(names, values, strict=True)),
+                events=tuple(event_rows.get(contact_id, ())),
+                consents=tuple(consent_rows.get(contact_id, ())),
+                segment_keys=no_keys if found is None else frozenset(found),
             ),
         )
 
@@ -87,7 +103,7 @@ def _primary_account_traits(conn: Connection, ids: Sequence[int]) -> dict[int, M
     query = (
         sa.select(link.c.contact_id, accounts.c.traits)
         .join(accounts, accounts.c.id == link.c.account_id)
-        .where(link.c.contact_id.in_(ids), link.c.is_primary.is_(sa.true()))
+        .where(_among(conn, link.c.contact_id, ids), link.c.is_primary.is_(sa.true()))
         .order_by(link.c.contact_id, link.c.account_id.desc())
     )
     return {contact_id: traits for contact_id, traits in conn.execute(query)}
@@ -118,7 +134,7 @@ def _events(
     ts = sa.type_coerce(events.c.ts, sa.BigInteger())
     query = (
         sa.select(events.c.contact_id, events.c.name, ts.label("ts"), events.c.properties)
-        .where(events.c.contact_id.in_(ids), events.c.name.is_not(None))
+        .where(_among(conn, events.c.contact_id, ids), events.c.name.is_not(None))
         .where(_event_filter(now_ms, needs, sqlite=conn.dialect.name == "sqlite"))
         .order_by(events.c.contact_id, ts, events.c.id)
     )
@@ -138,7 +154,7 @@ def _consents(conn: Connection, ids: Sequence[int]) -> dict[int, list[ConsentRec
         paused,
         expires,
         consents.c.frequency,
-    ).where(consents.c.contact_id.in_(ids))
+    ).where(_among(conn, consents.c.contact_id, ids))
     found: dict[int, list[ConsentRecord]] = defaultdict(list)
     for contact_id, channel, topic, status, paused_until, expires_at, frequency in conn.execute(
         query
@@ -153,7 +169,7 @@ def _segment_keys(conn: Connection, ids: Sequence[int]) -> dict[int, set[str]]:
     query = (
         sa.select(segment_members.c.contact_id, segments.c.key)
         .join(segments, segments.c.id == segment_members.c.segment_id)
-        .where(segment_members.c.contact_id.in_(ids))
+        .where(_among(conn, segment_members.c.contact_id, ids))
     )
     found: dict[int, set[str]] = defaultdict(set)
     for contact_id, key in conn.execute(query):
