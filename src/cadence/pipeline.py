@@ -47,6 +47,7 @@ def lead_touch_of(change: ContactChange) -> LeadTouch:
         message_ids={e.message_id for e in change.events},
         profile=bool(change.created or change.merged or change.traits or change.accounts),
         rescore=change.merged,
+        created=change.created and not change.merged,
     )
 
 

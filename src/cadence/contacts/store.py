@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from typing import Any
+from typing import Any, Final
 
 import orjson
 from sqlalchemy import delete, func, insert, select, tuple_, update
@@ -112,6 +112,10 @@ def allocate_ids(uow: UnitOfWork, count: int) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
+# a new contact's lead fields: score, band, fit, grade, lifecycle stage (score_as_of: none)
+NEW_LEAD: Final = (0.0, 5, 0.0, "E", "lead")
+
+
 def insert_contacts(uow: UnitOfWork, records: list[ContactRecord]) -> list[int]:
     """Insert new contacts with freshly allocated ids and return the ids in order."""
     ids = allocate_ids(uow, len(records))
@@ -134,11 +138,7 @@ def insert_contacts(uow: UnitOfWork, records: list[ContactRecord]) -> list[int]:
             r.last_response_at,
             r.has_preferences,
             r.profile_level,
-            0.0,
-            5,
-            0.0,
-            "E",
-            "lead",
+            *NEW_LEAD,
         )
         for new_id, r in zip(ids, records, strict=True)
     ]

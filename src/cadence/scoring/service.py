@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, insert, select, update
 
 from cadence.conditions import EvalContext
+from cadence.contacts.store import NEW_LEAD
 from cadence.db.bulk import chunks, millis, update_many
 from cadence.db.engine import UnitOfWork
 from cadence.db.tables import contacts, events, schedule
@@ -37,6 +38,7 @@ class LeadTouch:
     message_ids: set[str] = field(default_factory=set)
     profile: bool = False  # traits or accounts changed: regrade
     rescore: bool = False  # merged: rescore from the whole history
+    created: bool = False  # inserted by this batch (not merged): its lead fields are NEW_LEAD
 
 
 @dataclass
@@ -50,12 +52,22 @@ class Lead:
     changed: bool = False
 
 
-def _load(uow: UnitOfWork, ids: Collection[int]) -> dict[int, Lead]:
+def _load(uow: UnitOfWork, touches: Mapping[int, LeadTouch]) -> dict[int, Lead]:
+    """The stored lead fields of the touched contacts; those this batch created are known
+    without asking (they were inserted with ``NEW_LEAD`` a moment ago)."""
+    score, band, fit, grade, stage = NEW_LEAD
+    found = {
+        cid: Lead(cid, ScoreState(score, None), band, fit, grade, stage)
+        for cid, touch in touches.items()
+        if touch.created
+    }
+    stored = [cid for cid in touches if cid not in found]
+    if not stored:
+        return found
     c = contacts.c
-    found: dict[int, Lead] = {}
     query = select(
         c.id, c.score, millis(c.score_as_of), c.band, c.fit, c.grade, c.lifecycle_stage
-    ).where(among(c.id, ids, dialect=uow.dialect), c.merged_into.is_(None))
+    ).where(among(c.id, stored, dialect=uow.dialect), c.merged_into.is_(None))
     for row in uow.conn.execute(query):
         found[row[0]] = Lead(row[0], ScoreState(row[1], row[2]), row[3], row[4], row[5], row[6])
     return found
@@ -302,7 +314,7 @@ def run_due_bands(
     if not ids:
         return set()
     touches = {cid: LeadTouch() for cid in ids}
-    leads = _load(uow, ids)
+    leads = _load(uow, touches)
     for lead in leads.values():
         lead.changed = True  # re-read the band and re-arm the next wake-up
     _score(uow, leads, touches, settings, now)
