@@ -58,3 +58,23 @@ def update_many(
     mark = _placeholder(conn.dialect.name)
     assignments = ", ".join(f"{c} = {mark}" for c in columns)
     conn.exec_driver_sql(f"UPDATE {table} SET {assignments} WHERE {key} = {mark}", rows)  # noqa: S608
+
+
+def upsert_many(
+    conn: Any,
+    table: str,
+    columns: Sequence[str],
+    key: Sequence[str],
+    rows: list[tuple[Any, ...]],
+) -> None:
+    """INSERT rows, or UPDATE the other columns of those whose ``key`` exists (both
+    databases speak ``ON CONFLICT ... DO UPDATE``), through executemany."""
+    if not rows:
+        return
+    mark = _placeholder(conn.dialect.name)
+    others = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
+    conn.exec_driver_sql(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))}) "  # noqa: S608
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {others}",
+        rows,
+    )

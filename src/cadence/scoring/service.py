@@ -10,11 +10,11 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 
 from cadence.conditions import EvalContext
 from cadence.contacts.store import NEW_LEAD
-from cadence.db.bulk import chunks, millis, update_many
+from cadence.db.bulk import chunks, millis, update_many, upsert_many
 from cadence.db.engine import UnitOfWork
 from cadence.db.tables import contacts, events, schedule
 from cadence.db.types import from_millis
@@ -258,25 +258,30 @@ def schedule_bands(
 ) -> None:
     """Wake each contact exactly when decay alone will move it to another band."""
     sc = schedule.c
-    ids = [lead.id for lead in leads]
-    if ids:
-        chosen = among(sc.contact_id, ids, dialect=uow.dialect)
+    due: list[tuple[str, int, int, int]] = []
+    never: list[int] = []
+    for lead in leads:
+        at = None
+        if lead.state.as_of is not None:
+            at = next_band_change(
+                state=lead.state,
+                bands=settings.scoring.bands,
+                half_life_ms=settings.scoring.half_life_ms,
+                now=max(now, lead.state.as_of),
+            )
+        if at is None:
+            never.append(lead.id)
+        else:
+            due.append((BAND, 0, lead.id, at))
+    if never:
+        chosen = among(sc.contact_id, never, dialect=uow.dialect)
         # band wake-ups all have ref_id 0: naming it makes this a primary-key lookup
         uow.conn.execute(delete(schedule).where(sc.kind == BAND, sc.ref_id == 0, chosen))
-    rows = []
-    for lead in leads:
-        if lead.state.as_of is None:
-            continue
-        at = next_band_change(
-            state=lead.state,
-            bands=settings.scoring.bands,
-            half_life_ms=settings.scoring.half_life_ms,
-            now=max(now, lead.state.as_of),
-        )
-        if at is not None:
-            rows.append({"kind": BAND, "ref_id": 0, "contact_id": lead.id, "due_at": at})
-    if rows:
-        uow.conn.execute(insert(schedule), rows)
+    # one statement whether or not the contact had a wake-up (replaced in place)
+    upsert_many(uow.conn, "schedule", _SCHEDULE, ("kind", "ref_id", "contact_id"), due)
+
+
+_SCHEDULE = ("kind", "ref_id", "contact_id", "due_at")
 
 
 def update_leads(
