@@ -6,6 +6,7 @@ import itertools
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from tests.conftest import WRITE_KEY
 
@@ -30,3 +31,17 @@ def contact_by(client: TestClient, **query: str) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+def wait_for_lock_waiter(uow: Any) -> None:
+    """Return once another session of this database waits on a row lock (no sleeping)."""
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    with uow.conn.engine.connect() as watcher:
+        for _ in range(100_000):
+            if watcher.execute(waiting).scalar_one():
+                return
+            watcher.rollback()
+    raise AssertionError("the other session never waited for this one's row lock")

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from cadence.api.app import create_app
@@ -22,6 +22,7 @@ from cadence.db.tables import api_keys
 from cadence.errors import InputError
 from cadence.security import keys
 from tests.conftest import ADMIN_KEY, WRITE_KEY
+from tests.helpers import wait_for_lock_waiter
 
 runner = CliRunner()
 TRACK = {"batch": [{"type": "track", "event": "Signed Up", "userId": "u1"}]}
@@ -252,17 +253,3 @@ def test_two_revocations_at_once_leave_an_admin_key(client: TestClient) -> None:
     assert outcome == ["last_admin_key"]
     items = client.get("/api/keys", headers=bearer(second["token"])).json()["items"]
     assert [k["id"] for k in items if k["scope"] == "admin" and k["active"]] == [second["id"]]
-
-
-def wait_for_lock_waiter(uow: Any) -> None:
-    """Return once another session of this database waits on a row lock (no sleeping)."""
-    waiting = text(
-        "SELECT count(*) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )
-    with uow.conn.engine.connect() as watcher:
-        for _ in range(100_000):
-            if watcher.execute(waiting).scalar_one():
-                return
-            watcher.rollback()
-    raise AssertionError("the second revocation never waited for the first one's lock")

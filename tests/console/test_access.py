@@ -7,13 +7,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from cadence.console import service
 from cadence.db.engine import unit_of_work
 from cadence.db.tables import api_keys, console_sessions, console_users
 from cadence.errors import InputError
 from tests.conftest import WRITE_KEY
+from tests.helpers import wait_for_lock_waiter
 
 from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, add_user, csrf_field, sign_in
 
@@ -226,17 +227,3 @@ def test_two_admins_demoting_each_other_at_once_leave_one(admin: TestClient) -> 
     assert outcome == ["last_admin"]
     admins = select(console_users.c.email).where(console_users.c.role == "admin")
     assert scalar(admin, admins) == ADMIN_EMAIL
-
-
-def wait_for_lock_waiter(uow: Any) -> None:
-    """Return once another session of this database waits on a row lock (no sleeping)."""
-    waiting = text(
-        "SELECT count(*) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )
-    with uow.conn.engine.connect() as watcher:
-        for _ in range(100_000):
-            if watcher.execute(waiting).scalar_one():
-                return
-            watcher.rollback()
-    raise AssertionError("the second change never waited for the first one's lock")

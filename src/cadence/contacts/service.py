@@ -134,14 +134,22 @@ def _contact(row: Any, anonymous: list[str], linked: list[dict[str, Any]]) -> di
     )
     level, missing = profile.missing_fields(record)
     return {
-        "id": row.id,
-        "user_id": row.user_id,
-        "email": row.email,
+        **row_fields(row),
         "anonymous_ids": anonymous,
-        "traits": row.traits,
         "accounts": linked,
         "profile_level": level,
         "profile_missing": missing,
+    }
+
+
+def row_fields(row: Any) -> dict[str, Any]:
+    """The parts of the contact JSON that the ``contacts`` row alone holds (identity,
+    traits, times, purchases): the whole of what many templates read."""
+    return {
+        "id": row.id,
+        "user_id": row.user_id,
+        "email": row.email,
+        "traits": row.traits,
         "created_at": _iso(row.created_at),
         "updated_at": _iso(row.updated_at),
         "first_seen_at": _iso(row.first_seen_at),

@@ -9,13 +9,12 @@ from that one table; otherwise in full (consent, lead fields, accounts, segments
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import select
 
 from cadence.conditions import Condition, EvalContext, evaluate, load_states
-from cadence.contacts.service import contact_events, contacts_json
+from cadence.contacts.service import contact_events, contacts_json, row_fields
 from cadence.db.bulk import chunks
 from cadence.db.engine import UnitOfWork
 from cadence.db.tables import contacts
@@ -75,27 +74,8 @@ def _row_contacts(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, dict[str, An
     found: dict[int, dict[str, Any]] = {}
     for part in chunks(ids):
         for row in uow.conn.execute(select(*columns).where(among(uow, c.id, part))):
-            found[int(row.id)] = {
-                "id": row.id,
-                "user_id": row.user_id,
-                "email": row.email,
-                "traits": row.traits,
-                "created_at": _iso(row.created_at),
-                "updated_at": _iso(row.updated_at),
-                "first_seen_at": _iso(row.first_seen_at),
-                "last_seen_at": _iso(row.last_seen_at),
-                "purchases": {
-                    "count": row.order_count,
-                    "total": row.revenue_total,
-                    "first_at": _iso(row.first_order_at),
-                    "last_at": _iso(row.last_order_at),
-                },
-            }
+            found[int(row.id)] = row_fields(row)
     return found
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat().replace("+00:00", "Z")
 
 
 def _holds(
