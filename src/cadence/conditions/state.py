@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 from cadence.conditions.dependencies import Dependencies
 from cadence.conditions.fields import raw, state_columns
 from cadence.conditions.models import ConsentRecord, ContactState, EventRecord
+from cadence.db.params import among
 from cadence.db.tables import (
     accounts,
     consents,
@@ -25,7 +26,6 @@ from cadence.db.tables import (
     segments,
 )
 from cadence.db.types import to_millis
-from cadence.scoring.ids import among
 
 CHUNK = 5000
 

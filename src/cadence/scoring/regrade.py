@@ -16,9 +16,9 @@ from sqlalchemy import case, literal, select
 
 from cadence.conditions import EvalContext, compile_condition
 from cadence.db.engine import UnitOfWork
+from cadence.db.params import among
 from cadence.db.tables import contacts
 from cadence.scoring import lifecycle
-from cadence.scoring.ids import among
 from cadence.scoring.settings import LeadSettings
 
 _C = contacts.c

@@ -16,12 +16,12 @@ from cadence.conditions import EvalContext
 from cadence.contacts.store import NEW_LEAD
 from cadence.db.bulk import chunks, millis, update_many, upsert_many
 from cadence.db.engine import UnitOfWork
+from cadence.db.params import among
 from cadence.db.tables import contacts, events, schedule
 from cadence.db.types import from_millis
 from cadence.scoring import lifecycle
 from cadence.scoring.decay import ScoreState, add_points, band_of, next_band_change, value_at
 from cadence.scoring.grading import grade_of
-from cadence.scoring.ids import among
 from cadence.scoring.regrade import fits_of, qualifying
 from cadence.scoring.rules import Event, apply_delta, capped_buckets, contributions, score_delta
 from cadence.scoring.settings import LeadSettings

@@ -25,8 +25,8 @@ from cadence.conditions.requirements import Requirements, requirements
 from cadence.conditions.timing import clocked_leaves
 from cadence.db.bulk import CHUNK, chunks, insert_many
 from cadence.db.engine import UnitOfWork
+from cadence.db.params import among
 from cadence.db.tables import segment_members, segments
-from cadence.scoring.ids import among
 
 SCHEDULE_KIND = "segment"
 

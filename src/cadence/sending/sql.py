@@ -3,9 +3,9 @@
 psycopg converts the placeholders of every statement by parsing its text in Python, and
 keeps the result only for short statements: a 500-value ``IN (...)`` list or a 500-row
 ``VALUES`` list was parsed afresh each time, and that parsing was about half the CPU of
-enqueuing a campaign chunk. So on PostgreSQL a list of ids or keys is one array parameter
-(``= ANY(:array)``) and a batch of rows is inserted from ``unnest`` of one array per
-column; SQLite (in-process, already cheap) gets the plain forms.
+enqueuing a campaign chunk. So a list of ids or keys is one parameter (``among``, from
+``cadence.db.params``) and, on PostgreSQL, a batch of rows is inserted from ``unnest`` of
+one array per column; SQLite (in-process, already cheap) gets a plain multi-row insert.
 """
 
 from __future__ import annotations
@@ -14,38 +14,23 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
-    Integer,
     Table,
-    Text,
-    TypeDecorator,
-    any_,
     bindparam,
     func,
     insert,
     select,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.types import TypeEngine
 
+from cadence.db import params
 from cadence.db.engine import UnitOfWork
-
-
-def _array(kind: TypeEngine[Any]) -> ARRAY[Any]:
-    if isinstance(kind, TypeDecorator):
-        kind = kind.impl_instance
-    return ARRAY(BigInteger) if isinstance(kind, Integer) else ARRAY(Text)
 
 
 def among(
     uow: UnitOfWork, column: ColumnElement[Any], values: Sequence[Any]
 ) -> ColumnElement[bool]:
-    """``column IN values``: one array parameter on PostgreSQL."""
-    if uow.dialect != "postgresql":
-        return column.in_(list(values))
-    array = bindparam(None, list(values), type_=_array(column.type), unique=True)
-    return column == any_(array)
+    """``column IN values`` as one parameter (see ``cadence.db.params``)."""
+    return params.among(column, values, dialect=uow.dialect)
 
 
 def insert_returning(
@@ -68,7 +53,9 @@ def insert_returning(
         names = list(rows[0])
         arrays = [
             func.unnest(
-                bindparam(None, [r[n] for r in rows], type_=_array(table.c[n].type), unique=True)
+                bindparam(
+                    None, [r[n] for r in rows], type_=params.array_of(table.c[n].type), unique=True
+                )
             )
             for n in names
         ]

@@ -1,4 +1,4 @@
-"""``among``: a list of ids as one parameter selects exactly those rows, however many."""
+"""``among``: a list of ids or keys as one parameter selects exactly those rows, however many."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
+from cadence.db.params import among
 from cadence.db.tables import schedule
-from cadence.scoring.ids import among
 
 ROWS = 2500  # more than the 900 placeholders an IN list was chunked into
 
@@ -62,3 +62,15 @@ def test_among_matches_python_membership_on_sqlite(ids: set[int]) -> None:
         )
     engine.dispose()
     assert found == stored & ids
+
+
+def test_among_on_a_text_column(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(schedule),
+            [{"kind": k, "ref_id": 0, "contact_id": 1, "due_at": 0} for k in ("a", "b", "c", "7")],
+        )
+        query = sa.select(schedule.c.kind).where(
+            among(schedule.c.kind, ["a", "c", "7", "absent"], dialect=engine.dialect.name)
+        )
+        assert sorted(conn.scalars(query)) == ["7", "a", "c"]
