@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -144,8 +145,12 @@ def pg_engine(postgres_database: str) -> Iterator[Engine]:
 
 
 def test_rescore_rewrites_contacts_in_place_on_postgresql(pg_engine: Engine) -> None:
-    """Migration 0012 leaves half of each contacts page free, and no lead column is
-    indexed, so every row the rescore writes is a HOT update (no new index entries)."""
+    """Migration 0012 leaves half of each contacts page free and no index reads a lead
+    column, so the rescore's one write per row can be a HOT update (no new index entries).
+
+    Whether a given update is HOT also depends on other sessions' snapshots (an
+    autovacuum ANALYZE anywhere in the database keeps old row versions from being pruned),
+    so the test checks what makes HOT possible, not the server's counter."""
     engine = pg_engine
     with engine.connect() as conn:
         options = conn.execute(
@@ -161,11 +166,16 @@ def test_rescore_rewrites_contacts_in_place_on_postgresql(pg_engine: Engine) -> 
     with engine.begin() as conn:
         conn.execute(sa.update(contacts).values(score=contacts.c.score + 1000, fit=999, grade="Z"))
     counts = sa.text(  # this backend's counts not yet flushed to the statistics: take a delta
-        "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relname = 'contacts'"
+        "SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = 'contacts'"
     )
     with unit_of_work(engine) as uow:
-        updated_before, hot_before = uow.conn.execute(counts).one()
+        updated_before = uow.conn.execute(counts).scalar_one()
         rescore.rescore_all(uow, settings=lead_settings.load(uow), now=stamp)
-        updated, hot = uow.conn.execute(counts).one()
+        updated = uow.conn.execute(counts).scalar_one()
     assert updated - updated_before == 30  # all spoiled: one write each (no separate passes)
-    assert hot - hot_before == updated - updated_before
+    with engine.connect() as conn:
+        definitions = conn.execute(
+            sa.text("SELECT indexdef FROM pg_indexes WHERE tablename = 'contacts'")
+        ).scalars()
+        lead_column = re.compile(r"\b(score|score_as_of|band|fit|grade)\b")
+        assert [d for d in definitions if lead_column.search(d.split(" USING ", 1)[1])] == []
