@@ -1,6 +1,7 @@
 """Properties: every way of computing a score agrees with the issue's formula."""
 
 import itertools
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -8,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cadence.scoring.config import ScoringConfig, parse_scoring
-from cadence.scoring.decay import ScoreState, band_of, next_band_change, value_at
+from cadence.scoring.decay import ScoreState, add_points, band_of, next_band_change, value_at
 from cadence.scoring.explain import explain_score
 from cadence.scoring.rebuild import (
     NEVER,
@@ -25,6 +26,7 @@ from cadence.scoring.rules import (
     merge_correction,
     merge_states,
     score_delta,
+    uncapped_points,
 )
 
 from .factories import DAY, close, direct_score, direct_terms, magnitudes, ms
@@ -244,3 +246,25 @@ def test_decay_moves_the_band_one_way_only(
         for t in times
     ]
     assert found == (sorted(found) if state.score > 0 else sorted(found, reverse=True))
+
+
+@settings(deadline=None)
+@given(config=configs(), stored=histories, arrived=histories, start=states)
+def test_the_uncapped_fast_path_adds_what_the_delta_adds(
+    config: ScoringConfig, stored: list[Event], arrived: list[Event], start: ScoreState
+) -> None:
+    """With no capped rule matched, folding ``uncapped_points`` gives the very state (to
+    the bit) that applying ``score_delta`` gives: the ingest path's shortcut."""
+    uncapped = ScoringConfig(
+        half_life_days=config.half_life_days,
+        bands=config.bands,
+        rules=tuple(replace(rule, max_per_day=None) for rule in config.rules),
+    )
+    assert capped_buckets(config=uncapped, arrived=arrived) == frozenset()
+    half = uncapped.half_life_ms
+    delta = score_delta(config=uncapped, arrived=arrived, earlier=stored)
+    folded = start
+    for points, ts in uncapped_points(config=uncapped, arrived=arrived):
+        folded = add_points(state=folded, points=points, ts=ts, half_life_ms=half)
+    assert folded == apply_delta(state=start, delta=delta, half_life_ms=half)
+    assert not delta.removed

@@ -123,14 +123,16 @@ def contributions(*, config: ScoringConfig, events: Iterable[Event]) -> list[Con
 
 def capped_buckets(*, config: ScoringConfig, arrived: Iterable[Event]) -> frozenset[Bucket]:
     """The (capped rule, UTC day) buckets whose earlier events ``score_delta`` needs."""
-    arrived = list(arrived)
-    return frozenset(
-        Bucket(rule_key=rule.key, event=rule.event, day=utc_day(ts=event.ts))
-        for rule in config.rules
-        if rule.max_per_day is not None
-        for event in arrived
-        if matches(rule=rule, event=event)
-    )
+    rules, named = config.rules, config.rules_named
+    found: set[Bucket] = set()
+    for event in arrived:
+        for index in named.get(event.name, ()):
+            rule = rules[index]
+            if rule.max_per_day is not None and (
+                not rule.where or _where_holds(rule.where, event.properties)
+            ):
+                found.add(Bucket(rule_key=rule.key, event=rule.event, day=utc_day(ts=event.ts)))
+    return frozenset(found)
 
 
 def _where_holds(where: Mapping[str, Any], properties: Mapping[str, Any]) -> bool:
@@ -143,6 +145,30 @@ def _where_holds(where: Mapping[str, Any], properties: Mapping[str, Any]) -> boo
 _NO_DELTA = ScoreDelta()
 
 
+def _matched(*, config: ScoringConfig, arrived: Iterable[Event]) -> dict[int, list[int]]:
+    """Each matching rule's position with the times of its arrived events, in arrival order.
+
+    One pass over the arrived events, looking up the few rules naming each (the ingest path
+    calls this once per contact per batch); read in the rules' order, this is the order
+    ``matches`` over every rule would give."""
+    rules, named = config.rules, config.rules_named
+    matched: dict[int, list[int]] = {}
+    for event in arrived:
+        for index in named.get(event.name, ()):
+            where = rules[index].where
+            if not where or _where_holds(where, event.properties):
+                matched.setdefault(index, []).append(event.ts)
+    return matched
+
+
+def uncapped_points(*, config: ScoringConfig, arrived: Iterable[Event]) -> list[tuple[float, int]]:
+    """``(points, ts)`` of every contribution of ``arrived``, in ``score_delta``'s order, for
+    arrivals that match no capped rule (``capped_buckets`` is empty): each match counts,
+    nothing is taken back, and no earlier event matters."""
+    rules, matched = config.rules, _matched(config=config, arrived=arrived)
+    return [(rules[index].points, ts) for index in sorted(matched) for ts in matched[index]]
+
+
 def score_delta(
     *, config: ScoringConfig, arrived: Sequence[Event], earlier: Iterable[Event] = ()
 ) -> ScoreDelta:
@@ -152,16 +178,8 @@ def score_delta(
     each bucket of ``capped_buckets(config=config, arrived=arrived)`` (events outside
     those buckets are ignored, so a superset is fine). It must not include ``arrived``.
     """
-    # one pass over the arrived events, looking up the few rules naming each (the ingest
-    # path calls this once per contact per batch); contributions come out rule by rule
-    # in the rules' order, each rule's in arrival order, as ``matches`` over every rule
-    rules, named = config.rules, config.rules_named
-    matched: dict[int, list[int]] = {}
-    for event in arrived:
-        for index in named.get(event.name, ()):
-            where = rules[index].where
-            if not where or _where_holds(where, event.properties):
-                matched.setdefault(index, []).append(event.ts)
+    rules = config.rules
+    matched = _matched(config=config, arrived=arrived)
     if not matched:
         return _NO_DELTA
     added: list[Contribution] = []

@@ -23,7 +23,14 @@ from cadence.scoring import lifecycle
 from cadence.scoring.decay import ScoreState, add_points, band_of, next_band_change, value_at
 from cadence.scoring.grading import grade_of
 from cadence.scoring.regrade import fits_of, qualifying
-from cadence.scoring.rules import Event, apply_delta, capped_buckets, contributions, score_delta
+from cadence.scoring.rules import (
+    Event,
+    apply_delta,
+    capped_buckets,
+    contributions,
+    score_delta,
+    uncapped_points,
+)
 from cadence.scoring.settings import LeadSettings
 
 BAND = "band"
@@ -128,9 +135,14 @@ def _score(
             skip=skip,
         )
     for cid in fresh:
-        delta = score_delta(config=config, arrived=arrived[cid], earlier=earlier.get(cid, ()))
-        leads[cid].state = apply_delta(state=leads[cid].state, delta=delta, half_life_ms=half)
-        leads[cid].changed = True
+        state = leads[cid].state
+        if buckets[cid]:  # a capped rule matched: counted and displaced contributions
+            delta = score_delta(config=config, arrived=arrived[cid], earlier=earlier.get(cid, ()))
+            state = apply_delta(state=state, delta=delta, half_life_ms=half)
+        else:  # the common case: every match simply adds its points
+            for points, ts in uncapped_points(config=config, arrived=arrived[cid]):
+                state = add_points(state=state, points=points, ts=ts, half_life_ms=half)
+        leads[cid].state, leads[cid].changed = state, True
     if whole:
         history = _history(uow, whole, names)
         for cid in whole:
