@@ -4,6 +4,7 @@ and histories, at moments around now."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -59,15 +60,7 @@ def test_compiled_agrees_with_the_reference_evaluator(
         assert possible == compiled.needs.met_by(state)
         # the membership loop moves a contact's segment keys between conditions
         view.segment_keys = set(keys)
-        moved = ContactState(
-            contact_id=state.contact_id,
-            traits=state.traits,
-            account_traits=state.account_traits,
-            columns=state.columns,
-            events=state.events,
-            consents=state.consents,
-            segment_keys=frozenset(keys),
-        )
+        moved = replace(state, segment_keys=frozenset(keys))
         assert compiled.holds(view) == evaluate(node, state=moved, ctx=ctx)
 
 

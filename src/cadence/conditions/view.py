@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from cadence.conditions.evaluate import Snapshot
@@ -34,15 +35,7 @@ class View:
         """The reference evaluator's view (segment keys as updated here)."""
         state = self.state
         if state.segment_keys != self.segment_keys:
-            state = ContactState(
-                contact_id=state.contact_id,
-                traits=state.traits,
-                account_traits=state.account_traits,
-                columns=state.columns,
-                events=state.events,
-                consents=state.consents,
-                segment_keys=frozenset(self.segment_keys),
-            )
+            state = replace(state, segment_keys=frozenset(self.segment_keys))
         return Snapshot(state, self.now_ms, self.half_life_ms)
 
 
